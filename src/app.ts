@@ -1,0 +1,89 @@
+// Builds the services from config (createDeps) and the HTTP app on them (buildApp). The only place that wires things.
+import { randomBytes, randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import { databaseTarget, openDatabase, type Database, type DatabaseTarget, type Db } from './db/client.js';
+import { migrateDatabase } from './db/migrate.js';
+import { createLogger } from './logger.js';
+import { registerRest } from './transport/rest/index.js';
+import { VERSION } from './version.js';
+
+export type Deps = {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  db: Db;
+  /** Shared by every node for rate limits; absent = in-memory limits. */
+  redis: Redis | undefined;
+  /** Admin bearer tokens accepted: AISLE_ADMIN_TOKEN, and a per-process one the local CLI reads from the data dir. */
+  adminTokens: string[];
+  version: string;
+  close(): Promise<void>;
+};
+
+export type DepsOptions = {
+  logger?: Logger;
+  /** Overrides where the data lives (tests use an in-memory PGlite: `{driver: 'pglite', dir: null}`). */
+  database?: DatabaseTarget;
+  /** Whether to issue a local admin token for the CLI (servers on the embedded database do). */
+  localAdminToken?: boolean;
+};
+
+export async function createDeps(config: Config, options: DepsOptions = {}): Promise<Deps> {
+  const logger = options.logger ?? createLogger(config);
+  const database = await openDatabase(options.database ?? databaseTarget(config));
+  let redis: Redis | undefined;
+  try {
+    await migrateDatabase(database);
+    if (config.redisUrl) {
+      // Fail fast per command and never queue: a slow Redis must not stall requests (the limiter then lets them through).
+      redis = new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: true });
+      redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+      await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis unreachable at start'));
+    }
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const adminTokens = [config.adminToken, options.localAdminToken ? randomBytes(24).toString('hex') : undefined];
+  return {
+    config,
+    logger,
+    database,
+    db: database.db,
+    redis,
+    adminTokens: adminTokens.filter((t): t is string => t !== undefined),
+    version: VERSION,
+    async close() {
+      redis?.disconnect();
+      await database.close();
+    },
+  };
+}
+
+const SAFE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Keep a caller's X-Request-Id when it is sane, so a request can be traced across their systems and ours.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await registerRest(app, deps);
+  return app;
+}

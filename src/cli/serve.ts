@@ -1,0 +1,44 @@
+// `aisle serve`: migrate, listen, print where everything is, and shut down gracefully on SIGINT/SIGTERM.
+import closeWithGrace from 'close-with-grace';
+import { buildApp, createDeps } from '../app.js';
+import type { Config } from '../config.js';
+import { removeLocalServerInfo, writeLocalServerInfo } from './local-server.js';
+
+export async function serve(config: Config): Promise<void> {
+  const embedded = !config.databaseUrl;
+  const deps = await createDeps(config, { localAdminToken: embedded });
+  const app = await buildApp(deps);
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) deps.logger.error({ err }, 'shutting down after an error');
+    else deps.logger.info({ signal }, 'shutting down');
+    await app.close();
+    if (embedded) await removeLocalServerInfo(config.dataDir);
+    await deps.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;
+  const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  if (embedded) {
+    await writeLocalServerInfo(config.dataDir, { pid: process.pid, url: base, admin_token: deps.adminTokens.at(-1)! });
+  }
+
+  process.stderr.write(
+    [
+      '',
+      `Aisle ${deps.version} is running.`,
+      `  REST API     ${base}/api/v1/`,
+      `  API docs     ${base}/api/docs`,
+      `  OpenAPI      ${base}/openapi.json`,
+      `  Health       ${base}/api/health`,
+      `  Database     ${deps.database.driver === 'pglite' ? `embedded PGlite in ${deps.database.location}` : deps.database.location}`,
+      `  Rate limits  ${deps.redis ? 'shared in Redis' : 'in memory'}, ${config.rateLimitPerMinute} requests/minute per API key`,
+      '',
+      'Get API keys:  npx aisle company create --name "My App"',
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,89 @@
+// Every setting Aisle reads, parsed once from the environment with zod. Defaults need nothing installed.
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const urlWithProtocol = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max))
+      .optional()
+      .transform((v) => v ?? fallback),
+  );
+
+const envSchema = z.object({
+  PORT: integer(8080, 0, 65535),
+  HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
+  AISLE_DATA_DIR: optionalString.transform((v) => path.resolve(v ?? './.aisle')),
+  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']),
+  LOG_LEVEL: optionalString.pipe(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  ),
+  LOG_FORMAT: optionalString.pipe(z.enum(['auto', 'json', 'pretty']).optional().default('auto')),
+  AISLE_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
+  REDIS_URL: urlWithProtocol(['redis:', 'rediss:']),
+  AISLE_RATE_LIMIT_PER_MINUTE: integer(100, 1, 1_000_000),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
+  adminToken: string | undefined;
+  redisUrl: string | undefined;
+  rateLimitPerMinute: number;
+};
+
+/** A setting that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const shown = name in envSchema.shape && !/TOKEN|KEY|SECRET|URL/.test(name) ? ` (got "${env[name]}")` : '';
+      return `  ${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.AISLE_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    adminToken: e.AISLE_ADMIN_TOKEN,
+    redisUrl: e.REDIS_URL,
+    rateLimitPerMinute: e.AISLE_RATE_LIMIT_PER_MINUTE,
+  };
+}

@@ -1,0 +1,93 @@
+// Opens the database: Postgres through postgres.js when DATABASE_URL is set, else embedded PGlite. One Db type serves both.
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { Config } from '../config.js';
+import { lockDataDir } from './pglite-lock.js';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type DatabaseTarget = { driver: 'postgres'; url: string } | { driver: 'pglite'; dir: string | null };
+
+export type Database = {
+  db: Db;
+  driver: DatabaseTarget['driver'];
+  /** Where the data is, safe to print: the Postgres URL without its password, or the PGlite folder. */
+  location: string;
+  /** For migrations: runs `fn` while holding a lock that other processes on the same database wait for. */
+  withMigrationLock<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+export function databaseTarget(config: Pick<Config, 'databaseUrl' | 'dataDir'>): DatabaseTarget {
+  return config.databaseUrl
+    ? { driver: 'postgres', url: config.databaseUrl }
+    : { driver: 'pglite', dir: path.join(config.dataDir, 'pglite') };
+}
+
+export function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+// Any constant shared by every Aisle process; it names the advisory lock that serialises migrations.
+const MIGRATION_LOCK_KEY = 7_361_642_001;
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if (target.driver === 'postgres') {
+    const client = postgres(target.url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+    const db = drizzlePostgres({ client, schema }) as unknown as Db;
+    return {
+      db,
+      driver: 'postgres',
+      location: redactUrl(target.url),
+      async withMigrationLock(fn) {
+        // Session-level advisory locks belong to one connection, so hold one connection for the whole run.
+        const reserved = await client.reserve();
+        try {
+          await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+          return await fn(drizzlePostgres({ client: reserved as unknown as postgres.Sql, schema }) as unknown as Db);
+        } finally {
+          await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
+          reserved.release();
+        }
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+
+  const release = target.dir ? await lockDataDir(path.dirname(target.dir)) : async () => {};
+  let client: PGlite;
+  try {
+    client = await PGlite.create(target.dir ?? undefined);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    location: target.dir ?? 'memory',
+    withMigrationLock: (fn) => fn(db), // the folder lock already keeps other processes out
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        await release();
+      }
+    },
+  };
+}
+
+/** Round-trips the database; throws when it cannot answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}

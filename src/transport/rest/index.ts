@@ -1,0 +1,33 @@
+// The REST transport: error format, OpenAPI, health, the integrator API (/api/v1) and the operator API (/api/admin).
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../app.js';
+import { requireAdmin, requireCompany } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { limitPerApiKey } from './rate-limit.js';
+import { addressRoutes } from './routes/addresses.js';
+import { adminCompanyRoutes } from './routes/admin-companies.js';
+import { healthRoutes } from './routes/health.js';
+import { userRoutes } from './routes/users.js';
+
+export async function registerRest(app: FastifyInstance, deps: Deps): Promise<void> {
+  installErrorHandling(app);
+  await registerOpenApi(app, deps.version);
+  await app.register(healthRoutes, { prefix: '/api', deps });
+  await app.register(
+    async (v1) => {
+      requireCompany(v1, deps.db);
+      await limitPerApiKey(v1, { max: deps.config.rateLimitPerMinute, redis: deps.redis });
+      await v1.register(userRoutes, { db: deps.db });
+      await v1.register(addressRoutes, { db: deps.db });
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(
+    async (admin) => {
+      requireAdmin(admin, deps.adminTokens);
+      await admin.register(adminCompanyRoutes, { db: deps.db });
+    },
+    { prefix: '/api/admin' },
+  );
+}

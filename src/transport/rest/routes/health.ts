@@ -1,0 +1,46 @@
+// GET /api/health: is this node able to serve? Says which database and search engine it runs on, never where.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { pingDatabase } from '../../../db/client.js';
+import type { Deps } from '../../../app.js';
+
+const component = z.object({ status: z.enum(['ok', 'error', 'not_configured']), detail: z.string().optional() });
+const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  database: component.extend({ driver: z.enum(['postgres', 'pglite']) }),
+  search: component.extend({ engine: z.string().nullable() }),
+  rate_limit: z.object({ store: z.enum(['memory', 'redis']), per_minute: z.number() }),
+});
+
+export const healthRoutes: FastifyPluginAsyncZod<{ deps: Deps }> = async (app, { deps }) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Health',
+        description: '200 when the node can serve, 503 when its database does not answer.',
+        response: { 200: healthSchema, 503: healthSchema },
+      },
+    },
+    async (request, reply) => {
+      let database: z.infer<typeof component> = { status: 'ok' };
+      try {
+        await pingDatabase(deps.db);
+      } catch (err) {
+        request.log.error({ err }, 'health: database unreachable');
+        database = { status: 'error', detail: 'the database does not answer' };
+      }
+      const body = {
+        status: database.status === 'ok' ? ('ok' as const) : ('degraded' as const),
+        version: deps.version,
+        database: { ...database, driver: deps.database.driver },
+        // The catalog search index arrives with the catalog; until then there is nothing to search.
+        search: { status: 'not_configured' as const, engine: null, detail: 'no catalog search index yet' },
+        rate_limit: { store: deps.redis ? ('redis' as const) : ('memory' as const), per_minute: deps.config.rateLimitPerMinute },
+      };
+      return reply.status(body.status === 'ok' ? 200 : 503).send(body);
+    },
+  );
+};
