@@ -40,15 +40,24 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     await migrateDatabase(database);
     if (config.redisUrl) {
       // Fail fast per command and never queue: a slow Redis must not stall requests (the limiter then lets them through).
-      redis = new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: true });
+      redis = new Redis(config.redisUrl, {
+        connectTimeout: 1000,
+        maxRetriesPerRequest: 1,
+        lazyConnect: true,
+      });
       redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-      await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis unreachable at start'));
+      await redis
+        .connect()
+        .catch((err: Error) => logger.warn({ err: err.message }, 'redis unreachable at start'));
     }
   } catch (err) {
     await database.close();
     throw err;
   }
-  const adminTokens = [config.adminToken, options.localAdminToken ? randomBytes(24).toString('hex') : undefined];
+  const adminTokens = [
+    config.adminToken,
+    options.localAdminToken ? randomBytes(24).toString('hex') : undefined,
+  ];
   return {
     config,
     logger,
@@ -79,6 +88,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     trustProxy: false,
     bodyLimit: 1024 * 1024,
   });
+  // The API speaks JSON only: a text body is 415, not a confusing validation error.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onRequest', async (request, reply) => {

@@ -1,6 +1,6 @@
 // The `aisle` command: serve, migrate, and company administration. Exit codes: 0 ok, 1 failed, 2 bad usage or settings.
 import { Command, CommanderError, Option } from 'commander';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { companyNameSchema, webhookUrlSchema, type CompanyView } from './commerce/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { databaseTarget, openDatabase } from './db/client.js';
@@ -52,7 +52,9 @@ const program = new Command()
 
 program
   .command('serve')
-  .description('Start the server (REST API, docs); applies migrations first. Settings come from the environment.')
+  .description(
+    'Start the server (REST API, docs); applies migrations first. Settings come from the environment.',
+  )
   .action(async () => serve(loadConfig()));
 
 program
@@ -78,7 +80,8 @@ company
   .option('--json', 'print JSON with client_id, secret_key and webhook_secret')
   .action(async (opts: { name: string; webhookUrl?: string; json?: boolean }) => {
     const name = parseWith(companyNameSchema, opts.name, '--name');
-    const webhookUrl = opts.webhookUrl === undefined ? null : parseWith(webhookUrlSchema, opts.webhookUrl, '--webhook-url');
+    const webhookUrl =
+      opts.webhookUrl === undefined ? null : parseWith(webhookUrlSchema, opts.webhookUrl, '--webhook-url');
     printCompany(await withCompanyAdmin((a) => a.create({ name, webhookUrl })), opts.json === true);
   });
 
@@ -95,7 +98,9 @@ company
 
 company
   .command('rotate-secret')
-  .description('Issue a new secret key (the old one stops working at once), or with --webhook a new webhook secret.')
+  .description(
+    'Issue a new secret key (the old one stops working at once), or with --webhook a new webhook secret.',
+  )
   .argument('<company>', 'company id (cmp_…) or client id')
   .option('--webhook', 'rotate the webhook secret instead of the secret key')
   .option('--json', 'print JSON')

@@ -69,7 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const shown = name in envSchema.shape && !/TOKEN|KEY|SECRET|URL/.test(name) ? ` (got "${env[name]}")` : '';
+      const shown =
+        name in envSchema.shape && !/TOKEN|KEY|SECRET|URL/.test(name) ? ` (got "${env[name]}")` : '';
       return `  ${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -1,4 +1,5 @@
 // The one error type. Each transport maps it once: REST to {error, detail, status}, MCP to isError, chat to an error event.
+import { STATUS_CODES } from 'node:http';
 
 export const ERROR_KINDS = {
   bad_request: { status: 400, title: 'Bad Request' },
@@ -46,6 +47,5 @@ export class AppError extends Error {
 /** The title for an HTTP status outside our own errors (Fastify's, the rate limiter's). */
 export function titleForStatus(status: number): string {
   const kind = (Object.keys(ERROR_KINDS) as ErrorKind[]).find((k) => ERROR_KINDS[k].status === status);
-  if (kind) return ERROR_KINDS[kind].title;
-  return status >= 500 ? ERROR_KINDS.internal.title : ERROR_KINDS.bad_request.title;
+  return kind ? ERROR_KINDS[kind].title : (STATUS_CODES[status] ?? ERROR_KINDS.internal.title);
 }

@@ -9,9 +9,15 @@ export function redactQuery(url: string): string {
   return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]');
 }
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, stream = process.stdout): Logger {
-  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && stream.isTTY === true);
-  return pino({
+/** The logger; `destination` (tests) receives JSON lines instead of stdout. */
+export function createLogger(
+  config: Pick<Config, 'logLevel' | 'logFormat'>,
+  destination?: pino.DestinationStream,
+): Logger {
+  const pretty =
+    !destination &&
+    (config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true));
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     redact: {
       paths: [
@@ -33,7 +39,11 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, str
       }),
     },
     ...(pretty && {
-      transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' },
+      },
     }),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

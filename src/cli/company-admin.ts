@@ -19,7 +19,10 @@ import { readLocalServerInfo } from './local-server.js';
 export type CompanyPatch = { name?: string; webhookUrl?: string | null };
 
 export type CompanyAdmin = {
-  create(input: { name: string; webhookUrl?: string | null }): Promise<CompanyView & { secret_key: string; webhook_secret: string }>;
+  create(input: {
+    name: string;
+    webhookUrl?: string | null;
+  }): Promise<CompanyView & { secret_key: string; webhook_secret: string }>;
   list(): Promise<CompanyView[]>;
   update(ref: string, patch: CompanyPatch): Promise<CompanyView>;
   rotateSecret(ref: string): Promise<CompanyView & { secret_key: string }>;
@@ -73,12 +76,16 @@ function viaServer(baseUrl: string, token: string): CompanyAdmin {
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(new URL(`/api/admin${path}`, baseUrl), {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (await res.json()) as T & { detail?: string; code?: string };
     if (!res.ok) {
-      const kind: ErrorKind = res.status === 404 ? 'not_found' : res.status === 400 ? 'bad_request' : 'internal';
+      const kind: ErrorKind =
+        res.status === 404 ? 'not_found' : res.status === 400 ? 'bad_request' : 'internal';
       throw new AppError(kind, json.detail ?? `The server answered ${res.status}.`, { code: json.code });
     }
     return json;
@@ -86,7 +93,8 @@ function viaServer(baseUrl: string, token: string): CompanyAdmin {
   const ref = (r: string) => `/companies/${encodeURIComponent(r)}/`;
   return {
     via: baseUrl,
-    create: (input) => call('POST', '/companies/', { name: input.name, webhook_url: input.webhookUrl ?? null }),
+    create: (input) =>
+      call('POST', '/companies/', { name: input.name, webhook_url: input.webhookUrl ?? null }),
     list: () => call('GET', '/companies/'),
     update: (r, patch) => call('PATCH', ref(r), { name: patch.name, webhook_url: patch.webhookUrl }),
     rotateSecret: (r) => call('POST', `${ref(r)}rotate-secret/`),

@@ -5,7 +5,11 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const FILE = 'server.json';
-const infoSchema = z.object({ pid: z.number().int(), url: z.string().url(), admin_token: z.string().min(16) });
+const infoSchema = z.object({
+  pid: z.number().int(),
+  url: z.string().url(),
+  admin_token: z.string().min(16),
+});
 export type LocalServerInfo = z.infer<typeof infoSchema>;
 
 export async function writeLocalServerInfo(dataDir: string, info: LocalServerInfo): Promise<void> {

@@ -23,7 +23,11 @@ export async function serve(config: Config): Promise<void> {
   const shownHost = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;
   const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   if (embedded) {
-    await writeLocalServerInfo(config.dataDir, { pid: process.pid, url: base, admin_token: deps.adminTokens.at(-1)! });
+    await writeLocalServerInfo(config.dataDir, {
+      pid: process.pid,
+      url: base,
+      admin_token: deps.adminTokens.at(-1)!,
+    });
   }
 
   process.stderr.write(

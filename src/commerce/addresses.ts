@@ -112,7 +112,12 @@ export async function listAddresses(db: Db, companyId: string, userId: string): 
     .orderBy(desc(addresses.isDefault), asc(addresses.createdAt), asc(addresses.id));
 }
 
-export async function getAddress(db: Db, companyId: string, userId: string, addressId: string): Promise<AddressRow> {
+export async function getAddress(
+  db: Db,
+  companyId: string,
+  userId: string,
+  addressId: string,
+): Promise<AddressRow> {
   const [row] = await db
     .select()
     .from(addresses)
@@ -139,21 +144,38 @@ async function clearDefault(tx: Db, userId: string) {
     .where(and(eq(addresses.userId, userId), eq(addresses.isDefault, true)));
 }
 
-export async function addAddress(db: Db, companyId: string, userId: string, input: NewAddress): Promise<AddressRow> {
+export async function addAddress(
+  db: Db,
+  companyId: string,
+  userId: string,
+  input: NewAddress,
+): Promise<AddressRow> {
   return db.transaction(async (tx) => {
     await lockUser(tx, userId);
     const [existing] = await tx.select({ n: count() }).from(addresses).where(eq(addresses.userId, userId));
     const n = existing?.n ?? 0;
     if (n >= MAX_ADDRESSES_PER_USER) {
-      throw new AppError('bad_request', `A user can keep at most ${MAX_ADDRESSES_PER_USER} addresses; delete one first.`, {
-        code: 'too_many_addresses',
-      });
+      throw new AppError(
+        'bad_request',
+        `A user can keep at most ${MAX_ADDRESSES_PER_USER} addresses; delete one first.`,
+        {
+          code: 'too_many_addresses',
+        },
+      );
     }
     const isDefault = input.is_default ?? n === 0;
     if (isDefault) await clearDefault(tx, userId);
     const [row] = await tx
       .insert(addresses)
-      .values({ ...toColumns(input), companyId, userId, line1: input.line1, city: input.city, country: input.country, isDefault })
+      .values({
+        ...toColumns(input),
+        companyId,
+        userId,
+        line1: input.line1,
+        city: input.city,
+        country: input.country,
+        isDefault,
+      })
       .returning();
     return row!;
   });
@@ -170,13 +192,22 @@ export async function updateAddress(
     await lockUser(tx, userId);
     const current = await getAddress(tx, companyId, userId, addressId);
     if (patch.is_default === true && !current.isDefault) await clearDefault(tx, userId);
-    const [row] = await tx.update(addresses).set(toColumns(patch)).where(eq(addresses.id, current.id)).returning();
+    const [row] = await tx
+      .update(addresses)
+      .set(toColumns(patch))
+      .where(eq(addresses.id, current.id))
+      .returning();
     if (patch.is_default === false && current.isDefault) await promoteNewestToDefault(tx, userId, current.id);
     return row!;
   });
 }
 
-export async function deleteAddress(db: Db, companyId: string, userId: string, addressId: string): Promise<void> {
+export async function deleteAddress(
+  db: Db,
+  companyId: string,
+  userId: string,
+  addressId: string,
+): Promise<void> {
   await db.transaction(async (tx) => {
     await lockUser(tx, userId);
     const current = await getAddress(tx, companyId, userId, addressId);

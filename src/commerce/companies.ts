@@ -23,7 +23,12 @@ export const webhookUrlSchema = z
   )
   .describe('Where Aisle POSTs signed webhooks (balance_check, charge, order_followup).');
 
-export const companyNameSchema = z.string().trim().min(1).max(200).describe('The company name shown to people.');
+export const companyNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .describe('The company name shown to people.');
 
 export const companyViewSchema = z
   .object({
@@ -84,7 +89,10 @@ export async function getCompany(db: Db, ref: string): Promise<CompanyRow> {
     .from(companies)
     .where(or(eq(companies.id, ref), eq(companies.clientId, ref)))
     .limit(1);
-  if (!row) throw new AppError('not_found', `No company with id or client id "${ref}".`, { code: 'company_not_found' });
+  if (!row)
+    throw new AppError('not_found', `No company with id or client id "${ref}".`, {
+      code: 'company_not_found',
+    });
   return row;
 }
 
@@ -112,7 +120,11 @@ export async function rotateWebhookSecret(db: Db, ref: string) {
   return { company: row!, webhookSecret };
 }
 
-export async function updateCompany(db: Db, ref: string, patch: { name?: string; webhookUrl?: string | null }) {
+export async function updateCompany(
+  db: Db,
+  ref: string,
+  patch: { name?: string; webhookUrl?: string | null },
+) {
   const company = await getCompany(db, ref);
   if (patch.name === undefined && patch.webhookUrl === undefined) return company;
   const [row] = await db
@@ -130,7 +142,11 @@ export async function updateCompany(db: Db, ref: string, patch: { name?: string;
 const DUMMY_HASH = hashSecret('no-such-company');
 
 /** The company whose client id and secret key these are, or null. Constant time in the secret key. */
-export async function authenticateCompany(db: Db, clientId: string, secretKey: string): Promise<CompanyRow | null> {
+export async function authenticateCompany(
+  db: Db,
+  clientId: string,
+  secretKey: string,
+): Promise<CompanyRow | null> {
   const [row] = await db.select().from(companies).where(eq(companies.clientId, clientId)).limit(1);
   const given = Buffer.from(hashSecret(secretKey), 'hex');
   const expected = Buffer.from(row?.secretKeyHash ?? DUMMY_HASH, 'hex');

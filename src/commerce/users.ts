@@ -10,10 +10,17 @@ export const externalUserIdSchema = z
   .min(1)
   .max(255)
   // It travels in URL paths and query strings: no slashes, no control characters, no surrounding spaces.
-  .regex(/^[^/\s\p{Cc}](?:[^/\p{Cc}]*[^/\s\p{Cc}])?$/u, 'must not contain "/", control characters or surrounding spaces')
+  .regex(
+    /^[^/\s\p{Cc}](?:[^/\p{Cc}]*[^/\s\p{Cc}])?$/u,
+    'must not contain "/", control characters or surrounding spaces',
+  )
   .describe("Your app's unique identifier for this user (e.g. a database id, email or wallet address).");
 
-export const displayNameSchema = z.string().trim().max(200).describe('The name shown for this user; may be empty.');
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .max(200)
+  .describe('The name shown for this user; may be empty.');
 
 export const userViewSchema = z
   .object({
@@ -72,10 +79,14 @@ export async function findUser(db: Db, companyId: string, ref: string): Promise<
 export async function getUser(db: Db, companyId: string, ref: string): Promise<UserRow> {
   const user = await findUser(db, companyId, ref);
   if (!user) {
-    throw new AppError('not_found', `No user "${ref}" is registered for this company; register it with POST /api/v1/users/.`, {
-      code: 'user_not_found',
-      title: 'User not found',
-    });
+    throw new AppError(
+      'not_found',
+      `No user "${ref}" is registered for this company; register it with POST /api/v1/users/.`,
+      {
+        code: 'user_not_found',
+        title: 'User not found',
+      },
+    );
   }
   return user;
 }
@@ -95,7 +106,13 @@ export async function updateUser(db: Db, companyId: string, ref: string, patch: 
 export async function listUsers(db: Db, companyId: string, page: { offset: number; limit: number }) {
   const where = eq(users.companyId, companyId);
   const [rows, [total]] = await Promise.all([
-    db.select().from(users).where(where).orderBy(asc(users.createdAt), asc(users.id)).offset(page.offset).limit(page.limit),
+    db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(asc(users.createdAt), asc(users.id))
+      .offset(page.offset)
+      .limit(page.limit),
     db.select({ n: count() }).from(users).where(where),
   ]);
   return { rows, count: total?.n ?? 0 };

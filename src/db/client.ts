@@ -49,14 +49,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       driver: 'postgres',
       location: redactUrl(target.url),
       async withMigrationLock(fn) {
-        // Session-level advisory locks belong to one connection, so hold one connection for the whole run.
-        const reserved = await client.reserve();
+        // A session-level advisory lock belongs to one connection: run the migration on a client of exactly one.
+        const single = postgres(target.url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
         try {
-          await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-          return await fn(drizzlePostgres({ client: reserved as unknown as postgres.Sql, schema }) as unknown as Db);
+          await single`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+          return await fn(drizzlePostgres({ client: single, schema }) as unknown as Db);
         } finally {
-          await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
-          reserved.release();
+          await single.end({ timeout: 5 });
         }
       },
       close: () => client.end({ timeout: 5 }),

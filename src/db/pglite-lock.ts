@@ -25,7 +25,9 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       realpath: false,
       // If another process took over a lock we held, stop writing rather than corrupt the folder.
       onCompromised: (err) => {
-        process.stderr.write(`aisle: lost the lock on ${dir} (${err.message}); exiting to protect the data.\n`);
+        process.stderr.write(
+          `aisle: lost the lock on ${dir} (${err.message}); exiting to protect the data.\n`,
+        );
         process.exit(1);
       },
     });

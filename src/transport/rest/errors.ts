@@ -15,7 +15,9 @@ export const errorBodySchema = z
 
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
-function validationDetail(err: FastifyError & { validation: { instancePath: string; message?: string }[] }): string {
+function validationDetail(
+  err: FastifyError & { validation: { instancePath: string; message?: string }[] },
+): string {
   const where = err.validationContext ?? 'request';
   return err.validation
     .map((v) => {
@@ -34,9 +36,15 @@ export function toErrorBody(err: unknown): ErrorBody {
   if (hasZodFastifySchemaValidationErrors(fe)) {
     return { error: 'Bad Request', detail: validationDetail(fe), status: 400, code: 'invalid_request' };
   }
-  const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
+  const status =
+    typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
   if (status >= 500) {
-    return { error: titleForStatus(500), detail: 'Something went wrong on our end.', status, code: 'internal' };
+    return {
+      error: titleForStatus(500),
+      detail: 'Something went wrong on our end.',
+      status,
+      code: 'internal',
+    };
   }
   if (status === 429) {
     return { error: titleForStatus(429), detail: fe.message, status, code: 'rate_limited' };

@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 
-export async function limitPerApiKey(scope: FastifyInstance, options: { max: number; redis: Redis | undefined }) {
+export async function limitPerApiKey(
+  scope: FastifyInstance,
+  options: { max: number; redis: Redis | undefined },
+) {
   await scope.register(rateLimit, {
     max: options.max,
     timeWindow: 60_000,

@@ -18,7 +18,9 @@ import { companyOf } from '../auth.js';
 import { errorBodySchema } from '../errors.js';
 import { userRefParams } from './users.js';
 
-const addressParams = userRefParams.extend({ address_id: z.string().min(1).describe('Address id ("addr_…").') });
+const addressParams = userRefParams.extend({
+  address_id: z.string().min(1).describe('Address id ("addr_…").'),
+});
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 404: errorBodySchema, 429: errorBodySchema };
 const security = [{ clientId: [], secretKey: [] }];
 const tags = ['addresses'];
@@ -67,7 +69,13 @@ export const addressRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   app.get(
     '/users/:user_id/addresses/:address_id/',
     {
-      schema: { tags, summary: 'Get an address', security, params: addressParams, response: { 200: addressViewSchema, ...errors } },
+      schema: {
+        tags,
+        summary: 'Get an address',
+        security,
+        params: addressParams,
+        response: { 200: addressViewSchema, ...errors },
+      },
     },
     async (request) => {
       const companyId = companyOf(request).id;
@@ -92,7 +100,9 @@ export const addressRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     async (request) => {
       const companyId = companyOf(request).id;
       const user = await getUser(db, companyId, request.params.user_id);
-      return toAddressView(await updateAddress(db, companyId, user.id, request.params.address_id, request.body));
+      return toAddressView(
+        await updateAddress(db, companyId, user.id, request.params.address_id, request.body),
+      );
     },
   );
 

@@ -16,12 +16,16 @@ import {
 import type { Db } from '../../../db/client.js';
 import { errorBodySchema } from '../errors.js';
 
-const params = z.object({ company_id: z.string().min(1).describe('The company id ("cmp_…") or its client id.') });
+const params = z.object({
+  company_id: z.string().min(1).describe('The company id ("cmp_…") or its client id.'),
+});
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
 const security = [{ adminToken: [] }];
 const tags = ['admin'];
 
-const secretKey = z.string().describe('The secret key (X-Secret-Key). Shown only now: it is stored as a hash.');
+const secretKey = z
+  .string()
+  .describe('The secret key (X-Secret-Key). Shown only now: it is stored as a hash.');
 const webhookSecret = z.string().describe('Signs every webhook (X-Webhook-Signature).');
 
 export const adminCompanyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
@@ -31,9 +35,12 @@ export const adminCompanyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app,
       schema: {
         tags,
         summary: 'Create a company',
-        description: 'Returns the client id, secret key and webhook secret. The secret key is shown only in this response.',
+        description:
+          'Returns the client id, secret key and webhook secret. The secret key is shown only in this response.',
         security,
-        body: z.object({ name: companyNameSchema, webhook_url: webhookUrlSchema.nullable().optional() }).strict(),
+        body: z
+          .object({ name: companyNameSchema, webhook_url: webhookUrlSchema.nullable().optional() })
+          .strict(),
         response: {
           201: companyViewSchema.extend({ secret_key: secretKey, webhook_secret: webhookSecret }),
           ...errors,
@@ -41,7 +48,10 @@ export const adminCompanyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app,
       },
     },
     async (request, reply) => {
-      const created = await createCompany(db, { name: request.body.name, webhookUrl: request.body.webhook_url });
+      const created = await createCompany(db, {
+        name: request.body.name,
+        webhookUrl: request.body.webhook_url,
+      });
       return reply.status(201).send({
         ...toCompanyView(created.company),
         secret_key: created.secretKey,
@@ -52,13 +62,28 @@ export const adminCompanyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app,
 
   app.get(
     '/companies/',
-    { schema: { tags, summary: 'List companies', security, response: { 200: z.array(companyViewSchema), ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'List companies',
+        security,
+        response: { 200: z.array(companyViewSchema), ...errors },
+      },
+    },
     async () => (await listCompanies(db)).map(toCompanyView),
   );
 
   app.get(
     '/companies/:company_id/',
-    { schema: { tags, summary: 'Get a company', security, params, response: { 200: companyViewSchema, ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'Get a company',
+        security,
+        params,
+        response: { 200: companyViewSchema, ...errors },
+      },
+    },
     async (request) => toCompanyView(await getCompany(db, request.params.company_id)),
   );
 

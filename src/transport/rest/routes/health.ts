@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { pingDatabase } from '../../../db/client.js';
 import type { Deps } from '../../../app.js';
 
-const component = z.object({ status: z.enum(['ok', 'error', 'not_configured']), detail: z.string().optional() });
+const component = z.object({
+  status: z.enum(['ok', 'error', 'not_configured']),
+  detail: z.string().optional(),
+});
 const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
@@ -38,7 +41,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: Deps }> = async (app, {
         database: { ...database, driver: deps.database.driver },
         // The catalog search index arrives with the catalog; until then there is nothing to search.
         search: { status: 'not_configured' as const, engine: null, detail: 'no catalog search index yet' },
-        rate_limit: { store: deps.redis ? ('redis' as const) : ('memory' as const), per_minute: deps.config.rateLimitPerMinute },
+        rate_limit: {
+          store: deps.redis ? ('redis' as const) : ('memory' as const),
+          per_minute: deps.config.rateLimitPerMinute,
+        },
       };
       return reply.status(body.status === 'ok' ? 200 : 503).send(body);
     },

@@ -94,7 +94,9 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     },
     async (request) =>
       toUserView(
-        await updateUser(db, companyOf(request).id, request.params.user_id, { displayName: request.body.display_name }),
+        await updateUser(db, companyOf(request).id, request.params.user_id, {
+          displayName: request.body.display_name,
+        }),
       ),
   );
 };

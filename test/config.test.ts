@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('needs nothing set: embedded defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: path.resolve('.aisle'),
+      databaseUrl: undefined,
+      logLevel: 'info',
+      redisUrl: undefined,
+      adminToken: undefined,
+      rateLimitPerMinute: 100,
+    });
+  });
+
+  it('reads every setting', () => {
+    const c = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      AISLE_DATA_DIR: '/tmp/x',
+      DATABASE_URL: 'postgres://u:p@db:5432/aisle',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
+      AISLE_ADMIN_TOKEN: 'a-long-enough-token',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      AISLE_RATE_LIMIT_PER_MINUTE: '250',
+    });
+    expect(c).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      dataDir: '/tmp/x',
+      databaseUrl: 'postgres://u:p@db:5432/aisle',
+      logLevel: 'debug',
+      logFormat: 'json',
+      adminToken: 'a-long-enough-token',
+      redisUrl: 'redis://127.0.0.1:6379',
+      rateLimitPerMinute: 250,
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: ' ' })).toMatchObject({ port: 8080, databaseUrl: undefined });
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT: must be a whole number \(got "eighty"\)/],
+    ['PORT', '70000', /PORT: .*65535/],
+    [
+      'DATABASE_URL',
+      'mysql://x/y',
+      /DATABASE_URL: must be a URL starting with postgres:\/\/ or postgresql:\/\//,
+    ],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: .*got "loud"/],
+    ['REDIS_URL', 'http://x', /REDIS_URL: must be a URL starting with redis:/],
+    ['AISLE_ADMIN_TOKEN', 'short', /AISLE_ADMIN_TOKEN: must be at least 16 characters$/m],
+    ['AISLE_RATE_LIMIT_PER_MINUTE', '0', /AISLE_RATE_LIMIT_PER_MINUTE: /],
+  ])('a bad %s stops start-up with a message naming it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('never echoes a secret-bearing value', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@x/y' })).not.toThrow(/hunter2/);
+  });
+});
