@@ -80,7 +80,7 @@ describe('/api/health', () => {
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       database: { status: 'ok', driver: t.deps.database.driver },
       search: { status: 'not_configured' },
-      rate_limit: { store: 'memory', per_minute: 100 },
+      rate_limit: { store: 'memory', status: 'ok', per_minute: 100 },
     });
   });
 });

@@ -13,7 +13,11 @@ const healthSchema = z.object({
   version: z.string(),
   database: component.extend({ driver: z.enum(['postgres', 'pglite']) }),
   search: component.extend({ engine: z.string().nullable() }),
-  rate_limit: z.object({ store: z.enum(['memory', 'redis']), per_minute: z.number() }),
+  rate_limit: z.object({
+    store: z.enum(['memory', 'redis']),
+    status: z.enum(['ok', 'error']).describe('With Redis down, requests are served unlimited.'),
+    per_minute: z.number(),
+  }),
 });
 
 export const healthRoutes: FastifyPluginAsyncZod<{ deps: Deps }> = async (app, { deps }) => {
@@ -43,6 +47,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: Deps }> = async (app, {
         search: { status: 'not_configured' as const, engine: null, detail: 'no catalog search index yet' },
         rate_limit: {
           store: deps.redis ? ('redis' as const) : ('memory' as const),
+          status: !deps.redis || deps.redis.status === 'ready' ? ('ok' as const) : ('error' as const),
           per_minute: deps.config.rateLimitPerMinute,
         },
       };
