@@ -4,6 +4,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { loadDemoCatalog } from './catalog/demo.js';
+import { startIndexRefresher } from './catalog/index-refresher.js';
+import { createSearchIndex, type SearchIndex } from './catalog/search/index.js';
+import { createCatalog, type Catalog } from './catalog/service.js';
 import type { Config } from './config.js';
 import { databaseTarget, openDatabase, type Database, type DatabaseTarget, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -16,6 +20,8 @@ export type Deps = {
   logger: Logger;
   database: Database;
   db: Db;
+  catalog: Catalog;
+  searchIndex: SearchIndex;
   /** Shared by every node for rate limits; absent = in-memory limits. */
   redis: Redis | undefined;
   /** Admin bearer tokens accepted: AISLE_ADMIN_TOKEN, and a per-process one the local CLI reads from the data dir. */
@@ -30,14 +36,36 @@ export type DepsOptions = {
   database?: DatabaseTarget;
   /** Whether to issue a local admin token for the CLI (servers on the embedded database do). */
   localAdminToken?: boolean;
+  /** Load the demo catalog when the catalog is empty and AISLE_DEMO_CATALOG=auto (what `aisle serve` does). */
+  demoCatalog?: boolean;
 };
 
 export async function createDeps(config: Config, options: DepsOptions = {}): Promise<Deps> {
   const logger = options.logger ?? createLogger(config);
   const database = await openDatabase(options.database ?? databaseTarget(config));
   let redis: Redis | undefined;
+  let searchIndex: SearchIndex | undefined;
+  let catalog: Catalog;
+  let stopRefresher = () => {};
   try {
     await migrateDatabase(database);
+    searchIndex = await createSearchIndex(config);
+    catalog = createCatalog({ db: database.db, index: searchIndex });
+    if (options.demoCatalog && config.demoCatalog === 'auto' && (await catalog.productCount()) === 0) {
+      const loaded = await loadDemoCatalog(database.db, catalog).catch((err: Error) => {
+        logger.warn({ err }, 'could not load the demo catalog');
+        return [];
+      });
+      if (loaded.length) logger.info({ merchants: loaded.length }, 'loaded the demo catalog');
+    }
+    if (searchIndex.engine === 'embedded') {
+      const n = await catalog.rebuild();
+      logger.info({ products: n }, 'search index built');
+      // Other processes may write the same Postgres: follow their changes.
+      if (database.driver === 'postgres') {
+        stopRefresher = startIndexRefresher(database.db, searchIndex, { intervalMs: 1000, logger }).stop;
+      }
+    }
     if (config.redisUrl) {
       // Fail fast per command and never queue: a slow Redis must not stall requests (the limiter then lets them through).
       redis = new Redis(config.redisUrl, {
@@ -51,6 +79,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
         .catch((err: Error) => logger.warn({ err: err.message }, 'redis unreachable at start'));
     }
   } catch (err) {
+    redis?.disconnect();
+    await searchIndex?.close();
     await database.close();
     throw err;
   }
@@ -63,11 +93,15 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     logger,
     database,
     db: database.db,
+    catalog,
+    searchIndex,
     redis,
     adminTokens: adminTokens.filter((t): t is string => t !== undefined),
     version: VERSION,
     async close() {
+      stopRefresher();
       redis?.disconnect();
+      await searchIndex.close();
       await database.close();
     },
   };

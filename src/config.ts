@@ -45,6 +45,40 @@ const envSchema = z.object({
   }),
   REDIS_URL: urlWithProtocol(['redis:', 'rediss:']),
   AISLE_RATE_LIMIT_PER_MINUTE: integer(100, 1, 1_000_000),
+  AISLE_DEMO_CATALOG: optionalString.pipe(z.enum(['auto', 'off']).optional().default('auto')),
+  MEILI_HOST: urlWithProtocol(['http:', 'https:']),
+  MEILI_API_KEY: optionalString,
+  MEILI_INDEX: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be letters, digits, - or _')
+      .optional()
+      .default('aisle_products'),
+  ),
+  MEILI_EMBEDDER: optionalString.pipe(
+    z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          const parsed: unknown = JSON.parse(v);
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+            return parsed as Record<string, unknown>;
+        } catch {
+          // reported below
+        }
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of Meilisearch embedder settings' });
+        return z.NEVER;
+      })
+      .optional(),
+  ),
+  MEILI_SEMANTIC_RATIO: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number from 0 to 1')
+      .transform(Number)
+      .optional()
+      .default(0.5),
+  ),
 });
 
 export type Config = {
@@ -57,6 +91,17 @@ export type Config = {
   adminToken: string | undefined;
   redisUrl: string | undefined;
   rateLimitPerMinute: number;
+  /** auto = load the shipped demo catalog when the catalog is empty at `aisle serve`. */
+  demoCatalog: 'auto' | 'off';
+  meili:
+    | {
+        host: string;
+        apiKey: string | undefined;
+        index: string;
+        embedder: Record<string, unknown> | undefined;
+        semanticRatio: number;
+      }
+    | undefined;
 };
 
 /** A setting that cannot be used; the message names the variable. */
@@ -70,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const shown =
-        name in envSchema.shape && !/TOKEN|KEY|SECRET|URL/.test(name) ? ` (got "${env[name]}")` : '';
+        name in envSchema.shape && !/TOKEN|KEY|SECRET|URL|EMBEDDER/.test(name) ? ` (got "${env[name]}")` : '';
       return `  ${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -86,5 +131,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.AISLE_ADMIN_TOKEN,
     redisUrl: e.REDIS_URL,
     rateLimitPerMinute: e.AISLE_RATE_LIMIT_PER_MINUTE,
+    demoCatalog: e.AISLE_DEMO_CATALOG,
+    meili: e.MEILI_HOST
+      ? {
+          host: e.MEILI_HOST,
+          apiKey: e.MEILI_API_KEY,
+          index: e.MEILI_INDEX,
+          embedder: e.MEILI_EMBEDDER,
+          semanticRatio: e.MEILI_SEMANTIC_RATIO,
+        }
+      : undefined,
   };
 }

@@ -6,7 +6,7 @@ import { removeLocalServerInfo, writeLocalServerInfo } from './local-server.js';
 
 export async function serve(config: Config): Promise<void> {
   const embedded = !config.databaseUrl;
-  const deps = await createDeps(config, { localAdminToken: embedded });
+  const deps = await createDeps(config, { localAdminToken: embedded, demoCatalog: true });
   const app = await buildApp(deps);
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -1,2 +1,3 @@
 // Every table, gathered for drizzle (queries with relations) and drizzle-kit (migrations). Domains own their tables.
 export * from '../commerce/schema.js';
+export * from '../catalog/schema.js';

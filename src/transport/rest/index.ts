@@ -6,8 +6,10 @@ import { installErrorHandling } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { limitPerApiKey } from './rate-limit.js';
 import { addressRoutes } from './routes/addresses.js';
+import { adminCatalogRoutes } from './routes/admin-catalog.js';
 import { adminCompanyRoutes } from './routes/admin-companies.js';
 import { healthRoutes } from './routes/health.js';
+import { productRoutes } from './routes/products.js';
 import { userRoutes } from './routes/users.js';
 
 export async function registerRest(app: FastifyInstance, deps: Deps): Promise<void> {
@@ -20,6 +22,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       await limitPerApiKey(v1, { max: deps.config.rateLimitPerMinute, redis: deps.redis });
       await v1.register(userRoutes, { db: deps.db });
       await v1.register(addressRoutes, { db: deps.db });
+      await v1.register(productRoutes, { catalog: deps.catalog });
     },
     { prefix: '/api/v1' },
   );
@@ -27,6 +30,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
     async (admin) => {
       requireAdmin(admin, deps.adminTokens);
       await admin.register(adminCompanyRoutes, { db: deps.db });
+      await admin.register(adminCatalogRoutes, { db: deps.db, catalog: deps.catalog });
     },
     { prefix: '/api/admin' },
   );

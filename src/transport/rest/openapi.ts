@@ -18,6 +18,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       tags: [
         { name: 'users', description: 'Your end users' },
         { name: 'addresses', description: "Users' shipping addresses" },
+        { name: 'products', description: 'The unified catalog: search and product details' },
         { name: 'admin', description: 'Operator API: companies and their keys (Bearer AISLE_ADMIN_TOKEN)' },
         { name: 'system', description: 'Health and documentation' },
       ],

@@ -29,10 +29,20 @@ export function offsetOf(q: PageQuery) {
   return { offset: (q.page - 1) * q.page_size, limit: q.page_size };
 }
 
-/** The envelope for one page; links keep the request's path and page_size. */
-export function pageEnvelope<T>(path: string, q: PageQuery, count: number, results: T[]) {
-  const link = (page: number) =>
-    `${path}?page=${page}${q.page_size !== DEFAULT_PAGE_SIZE ? `&page_size=${q.page_size}` : ''}`;
+/** The envelope for one page; links keep the request's path, its other parameters and page_size. */
+export function pageEnvelope<T>(
+  path: string,
+  q: PageQuery,
+  count: number,
+  results: T[],
+  params: Record<string, string> = {},
+) {
+  const link = (page: number) => {
+    const search = new URLSearchParams(params);
+    search.set('page', String(page));
+    if (q.page_size !== DEFAULT_PAGE_SIZE) search.set('page_size', String(q.page_size));
+    return `${path}?${search.toString()}`;
+  };
   const lastPage = Math.max(1, Math.ceil(count / q.page_size));
   return {
     count,

@@ -34,12 +34,17 @@ describe('/openapi.json', () => {
       'GET /api/v1/users/{user_id}/addresses/{address_id}/',
       'PATCH /api/v1/users/{user_id}/addresses/{address_id}/',
       'DELETE /api/v1/users/{user_id}/addresses/{address_id}/',
+      'GET /api/v1/products/',
+      'GET /api/v1/products/{product_id}/',
       'POST /api/admin/companies/',
       'GET /api/admin/companies/',
       'GET /api/admin/companies/{company_id}/',
       'PATCH /api/admin/companies/{company_id}/',
       'POST /api/admin/companies/{company_id}/rotate-secret/',
       'POST /api/admin/companies/{company_id}/rotate-webhook-secret/',
+      'POST /api/admin/catalog/import/',
+      'POST /api/admin/catalog/reindex/',
+      'GET /api/admin/merchants/',
     ];
     expect(documented.sort()).toEqual(expected.sort());
   });
@@ -79,7 +84,7 @@ describe('/api/health', () => {
       status: 'ok',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       database: { status: 'ok', driver: t.deps.database.driver },
-      search: { status: 'not_configured' },
+      search: { status: 'ok', engine: 'embedded', products: 0 },
       rate_limit: { store: 'memory', status: 'ok', per_minute: 100 },
     });
   });

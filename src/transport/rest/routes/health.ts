@@ -12,13 +12,23 @@ const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
   database: component.extend({ driver: z.enum(['postgres', 'pglite']) }),
-  search: component.extend({ engine: z.string().nullable() }),
+  search: component.extend({
+    engine: z.enum(['embedded', 'meilisearch']),
+    products: z.number().int().optional(),
+  }),
   rate_limit: z.object({
     store: z.enum(['memory', 'redis']),
     status: z.enum(['ok', 'error']).describe('With Redis down, requests are served unlimited.'),
     per_minute: z.number(),
   }),
 });
+
+async function searchHealth(deps: Deps) {
+  const index = deps.searchIndex;
+  const health = await index.health();
+  const products = health.status === 'ok' ? await index.count().catch(() => undefined) : undefined;
+  return { engine: index.engine, ...health, ...(products !== undefined && { products }) };
+}
 
 export const healthRoutes: FastifyPluginAsyncZod<{ deps: Deps }> = async (app, { deps }) => {
   app.get(
@@ -27,7 +37,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: Deps }> = async (app, {
       schema: {
         tags: ['system'],
         summary: 'Health',
-        description: '200 when the node can serve, 503 when its database does not answer.',
+        description: '200 when the node can serve, 503 when its database or search engine does not answer.',
         response: { 200: healthSchema, 503: healthSchema },
       },
     },
@@ -39,12 +49,12 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: Deps }> = async (app, {
         request.log.error({ err }, 'health: database unreachable');
         database = { status: 'error', detail: 'the database does not answer' };
       }
+      const search = await searchHealth(deps);
       const body = {
-        status: database.status === 'ok' ? ('ok' as const) : ('degraded' as const),
+        status: database.status === 'ok' && search.status === 'ok' ? ('ok' as const) : ('degraded' as const),
         version: deps.version,
         database: { ...database, driver: deps.database.driver },
-        // The catalog search index arrives with the catalog; until then there is nothing to search.
-        search: { status: 'not_configured' as const, engine: null, detail: 'no catalog search index yet' },
+        search,
         rate_limit: {
           store: deps.redis ? ('redis' as const) : ('memory' as const),
           status: !deps.redis || deps.redis.status === 'ready' ? ('ok' as const) : ('error' as const),
