@@ -10,13 +10,19 @@ import { createTestDatabase } from './database.js';
 export type TestApp = { app: FastifyInstance; deps: Deps; db: Db; close(): Promise<void> };
 
 export async function startTestApp(
-  options: { env?: Record<string, string>; config?: Partial<Config>; logger?: pino.Logger } = {},
+  options: {
+    env?: Record<string, string>;
+    config?: Partial<Config>;
+    logger?: pino.Logger;
+    demoCatalog?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...options.env }), ...options.config };
   const deps = await createDeps(config, {
     database: database.target,
     logger: options.logger ?? pino({ level: 'silent' }),
+    demoCatalog: options.demoCatalog ?? false,
   });
   const app = await buildApp(deps);
   await app.ready();

@@ -16,7 +16,6 @@ export const FIELD_BOOSTS = {
   description: 0.7,
 };
 const SYNONYM_WEIGHT = 0.6;
-const SOLD_OUT_WEIGHT = 0.75;
 /** Fewer results than this when every word must match, and results matching only some words are added after them. */
 const MIN_RESULTS = 10;
 
@@ -41,6 +40,16 @@ function fieldText(doc: SearchDocument, field: string): string {
     default:
       return '';
   }
+}
+
+function inStockFirst(
+  results: SearchResult[],
+  evaluate: (id: string) => { inStock: boolean },
+): SearchResult[] {
+  const inStock = results.filter((r) => evaluate(r.id as string).inStock);
+  return inStock.length === results.length
+    ? results
+    : inStock.concat(results.filter((r) => !evaluate(r.id as string).inStock));
 }
 
 export class EmbeddedSearchIndex implements SearchIndex {
@@ -127,10 +136,11 @@ export class EmbeddedSearchIndex implements SearchIndex {
       prefix: (term: string, i: number, all: string[]) => i === all.length - 1 && term.length >= 4,
       weights: { fuzzy: 0.45, prefix: 0.3 },
       boostTerm: (term: string) => (synonyms.has(term) ? SYNONYM_WEIGHT : 1),
-      boostDocument: (id: string) => (evaluate(id).inStock ? 1 : SOLD_OUT_WEIGHT),
       filter: (r: SearchResult) => evaluate(r.id as string).price >= 0,
     };
 
+    // Results come in tiers: those matching every word, then (if few) those matching some; within a tier, products
+    // that can be bought before sold-out ones (Meilisearch's in_stock rule after "words" does the same).
     let results: SearchResult[];
     if (terms.length === 0) {
       results = this.mini.search(MiniSearch.wildcard, options);
@@ -144,9 +154,15 @@ export class EmbeddedSearchIndex implements SearchIndex {
       if (results.length < MIN_RESULTS && terms.length > 1) {
         const seen = new Set(results.map((r) => r.id as string));
         const partial = this.mini.search({ combineWith: 'OR', queries: groups }, options);
-        results = results.concat(partial.filter((r) => !seen.has(r.id as string)));
-      }
+        results = inStockFirst(results, evaluate).concat(
+          inStockFirst(
+            partial.filter((r) => !seen.has(r.id as string)),
+            evaluate,
+          ),
+        );
+      } else results = inStockFirst(results, evaluate);
     }
+    if (terms.length === 0) results = inStockFirst(results, evaluate);
 
     let ids = results.map((r) => r.id as string);
     if (q.sort !== 'relevance') {

@@ -70,8 +70,8 @@ export function meiliSettings(embedder?: Record<string, unknown>): Settings {
     sortableAttributes: ['price_minor', 'updated_at'],
     displayedAttributes: ['id', 'product_id', 'price_minor', 'in_stock'],
     distinctAttribute: 'product_id',
-    // Meilisearch's default rules, then stock: among equals, what can be bought comes first.
-    rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness', 'in_stock:desc'],
+    // Among products matching as many query words, what can be bought comes first (as in the embedded engine).
+    rankingRules: ['words', 'in_stock:desc', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
     synonyms: meiliSynonyms(),
     stopWords: [
       'a',

@@ -80,12 +80,16 @@ describe('rate limit: 100 requests a minute per API key', () => {
 describe('rate limit in Redis', () => {
   it('keeps serving, and says so in /api/health, when Redis is unreachable', async () => {
     // Port 1 on loopback: nothing listens there, so every Redis command fails at once.
-    const down = await startTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1', AISLE_RATE_LIMIT_PER_MINUTE: '2' } });
+    const down = await startTestApp({
+      env: { REDIS_URL: 'redis://127.0.0.1:1', AISLE_RATE_LIMIT_PER_MINUTE: '2' },
+    });
     try {
       const co = await createTestCompany(down.db);
       const codes = [];
       for (let i = 0; i < 4; i++) {
-        codes.push((await down.app.inject({ method: 'GET', url: '/api/v1/users/', headers: co.headers })).statusCode);
+        codes.push(
+          (await down.app.inject({ method: 'GET', url: '/api/v1/users/', headers: co.headers })).statusCode,
+        );
       }
       expect(codes).toEqual([200, 200, 200, 200]);
       const health = (await down.app.inject({ method: 'GET', url: '/api/health' })).json();
