@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.aisle', 'coverage', 'src/db/migrations'] },
+  { ignores: ['node_modules', 'dist', '.aisle', '.scratch', 'coverage', 'src/db/migrations'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

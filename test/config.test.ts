@@ -39,6 +39,29 @@ describe('loadConfig', () => {
       adminToken: 'a-long-enough-token',
       redisUrl: 'redis://127.0.0.1:6379',
       rateLimitPerMinute: 250,
+      demoCatalog: 'auto',
+      meili: undefined,
+    });
+  });
+
+  it('reads the Meilisearch settings', () => {
+    expect(
+      loadConfig({
+        MEILI_HOST: 'http://127.0.0.1:7700',
+        MEILI_API_KEY: 'master',
+        MEILI_EMBEDDER: '{"source": "ollama", "model": "nomic-embed-text"}',
+        MEILI_SEMANTIC_RATIO: '0.7',
+        AISLE_DEMO_CATALOG: 'off',
+      }),
+    ).toMatchObject({
+      demoCatalog: 'off',
+      meili: {
+        host: 'http://127.0.0.1:7700',
+        apiKey: 'master',
+        index: 'aisle_products',
+        embedder: { source: 'ollama', model: 'nomic-embed-text' },
+        semanticRatio: 0.7,
+      },
     });
   });
 
@@ -58,6 +81,15 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'http://x', /REDIS_URL: must be a URL starting with redis:/],
     ['AISLE_ADMIN_TOKEN', 'short', /AISLE_ADMIN_TOKEN: must be at least 16 characters$/m],
     ['AISLE_RATE_LIMIT_PER_MINUTE', '0', /AISLE_RATE_LIMIT_PER_MINUTE: /],
+    ['AISLE_DEMO_CATALOG', 'yes', /AISLE_DEMO_CATALOG: /],
+    ['MEILI_HOST', 'meili:7700', /MEILI_HOST: must be a URL starting with http:\/\/ or https:\/\//],
+    [
+      'MEILI_EMBEDDER',
+      '{"apiKey": ',
+      /MEILI_EMBEDDER: must be a JSON object of Meilisearch embedder settings$/m,
+    ],
+    ['MEILI_SEMANTIC_RATIO', '1.5', /MEILI_SEMANTIC_RATIO: must be a number from 0 to 1/],
+    ['MEILI_INDEX', 'a b', /MEILI_INDEX: must be letters, digits/],
   ])('a bad %s stops start-up with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -2,6 +2,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp, createDeps } from '../app.js';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import { removeLocalServerInfo, writeLocalServerInfo } from './local-server.js';
 
 export async function serve(config: Config): Promise<void> {
@@ -9,6 +10,21 @@ export async function serve(config: Config): Promise<void> {
   const deps = await createDeps(config, { localAdminToken: embedded, demoCatalog: true });
   const app = await buildApp(deps);
 
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await app.close();
+    await deps.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new AppError(
+        'unavailable',
+        `Cannot listen on ${config.host}:${config.port} (${code}); set PORT or HOST.`,
+      );
+    }
+    throw err;
+  }
+  // Only a server that is up is shut down gracefully; one that failed to start has closed everything already.
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) deps.logger.error({ err }, 'shutting down after an error');
     else deps.logger.info({ signal }, 'shutting down');
@@ -17,7 +33,6 @@ export async function serve(config: Config): Promise<void> {
     await deps.close();
   });
 
-  await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;

@@ -15,8 +15,6 @@ const PHRASES: [RegExp, string][] = [
   [/\bover[\s-]ear\b/g, 'overear'],
   [/\bon[\s-]ear\b/g, 'onear'],
   [/\bwi[\s-]?fi\b/g, 'wifi'],
-  [/\bfrench press\b/g, 'frenchpress'],
-  [/\bsleeping bags?\b/g, 'sleepingbag'],
   [/\brain ?coats?\b/g, 'rainjacket'],
   [/\brain jackets?\b/g, 'rainjacket'],
   [/\bface cream\b/g, 'moisturizer'],
@@ -55,7 +53,7 @@ export const SYNONYM_GROUPS: string[][] = [
   ['duvet', 'comforter'],
   ['jacket', 'coat'],
   ['running', 'jogging', 'runner'],
-  ['hiking', 'trekking', 'trail'],
+  ['hiking', 'trekking', 'trail', 'walking'],
 ];
 
 const stemCache = new Map<string, string>();

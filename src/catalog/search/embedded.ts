@@ -1,100 +1,107 @@
-// The embedded search engine (default): MiniSearch in process, BM25 over weighted fields, with our analyzer (stemming,
-// synonyms) and filters. Chosen over Orama by measurement: see bench/search and the catalog issue's closing note.
-import MiniSearch, { type Query, type SearchResult } from 'minisearch';
+// The embedded search engine (default): an in-process inverted index with BM25F over weighted fields, our analyzer
+// (stemming, compound words), synonyms, typo and prefix matching as a fallback, and variant-level filters.
+// Chosen by measurement over MiniSearch, Orama and Postgres full-text search: see bench/search.
 import { analyze, normalizeText, processWord, splitWords, synonymsOf } from './analyzer.js';
-import { hasVariantFilters, productMatches, variantMatches } from './filters.js';
+import {
+  categoryKeys,
+  hasVariantFilters,
+  normalizeColor,
+  normalizeSize,
+  variantFacets,
+  variantPasses,
+  type VariantFacets,
+} from './filters.js';
+import { InvertedIndex, type Scored, type TermGroup } from './inverted-index.js';
 import type { IndexQuery, IndexResult, SearchDocument, SearchIndex } from './port.js';
 
-/** Field weights: a word in the title says more about a product than one in its description. */
-export const FIELD_BOOSTS = {
-  title: 4,
-  type: 2.5,
-  brand: 2,
-  tags: 1.5,
-  options: 0.8,
-  merchant: 0.5,
-  description: 0.7,
+/** Field weights and typical lengths (in words): a word in the title says more than one in the description. */
+export const FIELDS = {
+  title: { weight: 4, typicalLength: 8 },
+  type: { weight: 2.5, typicalLength: 6 },
+  brand: { weight: 2, typicalLength: 2 },
+  tags: { weight: 1.5, typicalLength: 6 },
+  options: { weight: 0.8, typicalLength: 10 },
+  merchant: { weight: 0.5, typicalLength: 3 },
+  description: { weight: 0.7, typicalLength: 60 },
 };
+type Field = keyof typeof FIELDS;
+
 const SYNONYM_WEIGHT = 0.6;
-/** Fewer results than this when every word must match, and results matching only some words are added after them. */
+const TYPO_WEIGHT = 0.45;
+const PREFIX_WEIGHT = 0.3;
+/** Fewer results than this when every word must match exactly, and typos, prefixes and partial matches come in. */
 const MIN_RESULTS = 10;
 
-type Stored = { doc: SearchDocument; inStock: boolean; minPrice: number };
+const terms = (text: string) => splitWords(normalizeText(text)).flatMap((w) => processWord(w) ?? []);
 
-function fieldText(doc: SearchDocument, field: string): string {
-  switch (field) {
-    case 'title':
-      return doc.title;
-    case 'type':
-      return `${doc.productType} ${doc.category.replaceAll('>', ' ')}`;
-    case 'brand':
-      return doc.vendor;
-    case 'tags':
-      return doc.tags.join(' ');
-    case 'options':
-      return [...new Set(doc.variants.flatMap((v) => Object.values(v.options)))].join(' ');
-    case 'merchant':
-      return doc.merchantName;
-    case 'description':
-      return doc.description;
-    default:
-      return '';
-  }
+function fieldTerms(doc: SearchDocument): Record<Field, string[]> {
+  return {
+    title: terms(doc.title),
+    type: terms(`${doc.productType} ${doc.category.replaceAll('>', ' ')}`),
+    brand: terms(doc.vendor),
+    tags: terms(doc.tags.join(' ')),
+    options: terms([...new Set(doc.variants.flatMap((v) => Object.values(v.options)))].join(' ')),
+    merchant: terms(doc.merchantName),
+    description: terms(doc.description),
+  };
 }
 
-function inStockFirst(
-  results: SearchResult[],
-  evaluate: (id: string) => { inStock: boolean },
-): SearchResult[] {
-  const inStock = results.filter((r) => evaluate(r.id as string).inStock);
-  return inStock.length === results.length
-    ? results
-    : inStock.concat(results.filter((r) => !evaluate(r.id as string).inStock));
+/** Edit distance between a and b, or max + 1 as soon as it must exceed max. */
+export function boundedEditDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row.push(v);
+      if (v < best) best = v;
+    }
+    if (best > max) return max + 1;
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+// What filtering needs, worked out once at indexing: filters then cost a few comparisons per variant.
+type Stored = {
+  doc: SearchDocument;
+  inStock: boolean;
+  minPrice: number;
+  categories: string[];
+  variants: VariantFacets[];
+};
+
+function storedOf(doc: SearchDocument): Stored {
+  const prices = doc.variants.map((v) => v.priceMinor);
+  return {
+    doc,
+    inStock: doc.variants.some((v) => v.availableQty > 0),
+    minPrice: prices.length ? Math.min(...prices) : 0,
+    categories: categoryKeys(doc),
+    variants: doc.variants.map((v) => variantFacets(doc, v)),
+  };
 }
 
 export class EmbeddedSearchIndex implements SearchIndex {
   readonly engine = 'embedded' as const;
-  private readonly docs = new Map<string, Stored>();
-  private mini = EmbeddedSearchIndex.createMini();
-
-  private static createMini() {
-    return new MiniSearch<SearchDocument>({
-      fields: Object.keys(FIELD_BOOSTS),
-      idField: 'id',
-      extractField: (doc, field) => (field === 'id' ? doc.id : fieldText(doc, field)),
-      tokenize: (text) => splitWords(normalizeText(text)),
-      processTerm: processWord,
-      // Queries arrive analysed already (see toQuery), so they are used as they are.
-      searchOptions: { tokenize: (t) => [t], processTerm: (t) => t },
-    });
-  }
+  private readonly index = new InvertedIndex<Field, Stored>(FIELDS);
 
   async upsert(docs: SearchDocument[]): Promise<void> {
-    for (const doc of docs) {
-      if (this.docs.has(doc.id)) this.mini.discard(doc.id);
-      const prices = doc.variants.map((v) => v.priceMinor);
-      this.docs.set(doc.id, {
-        doc,
-        inStock: doc.variants.some((v) => v.availableQty > 0),
-        minPrice: prices.length ? Math.min(...prices) : 0,
-      });
-      this.mini.add(doc);
-    }
+    for (const doc of docs) this.index.add(doc.id, fieldTerms(doc), storedOf(doc));
   }
 
   async remove(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      if (this.docs.delete(id)) this.mini.discard(id);
-    }
+    for (const id of ids) this.index.remove(id);
   }
 
   async clear(): Promise<void> {
-    this.docs.clear();
-    this.mini = EmbeddedSearchIndex.createMini();
+    this.index.clear();
   }
 
   async count(): Promise<number> {
-    return this.docs.size;
+    return this.index.size;
   }
 
   async health() {
@@ -103,78 +110,89 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   async close(): Promise<void> {}
 
+  /** Words of the vocabulary one or two typos away from `term`, and those it begins (for the last word). */
+  private looseAlternatives(term: string, last: boolean): TermGroup {
+    const out: TermGroup = [];
+    if (term.length < 4) return out;
+    const max = term.length >= 8 ? 2 : 1;
+    for (const word of this.index.vocabulary()) {
+      if (word === term) continue;
+      if (last && word.startsWith(term)) out.push({ term: word, weight: PREFIX_WEIGHT });
+      else if (Math.abs(word.length - term.length) <= max && boundedEditDistance(term, word, max) <= max) {
+        out.push({ term: word, weight: TYPO_WEIGHT });
+      }
+    }
+    return out;
+  }
+
   async search(q: IndexQuery): Promise<IndexResult> {
     const f = q.filters;
     const variantFilters = hasVariantFilters(f);
-    // Per product: the cheapest matching variant's price (for sorting; -1 = filtered out) and whether a matching
-    // variant is in stock (for ranking). Memoised: MiniSearch asks once per term and once more to filter.
-    const evaluated = new Map<string, { price: number; inStock: boolean }>();
-    const evaluate = (id: string) => {
-      let e = evaluated.get(id);
-      if (e) return e;
-      const stored = this.docs.get(id);
-      e = { price: -1, inStock: false };
-      if (stored && productMatches(stored.doc, f)) {
-        if (!variantFilters) e = { price: stored.minPrice, inStock: stored.inStock };
-        else {
-          for (const v of stored.doc.variants) {
-            if (!variantMatches(stored.doc, v, f)) continue;
-            if (e.price < 0 || v.priceMinor < e.price) e.price = v.priceMinor;
-            if (v.availableQty > 0) e.inStock = true;
-          }
-        }
+    const size = f.size ? normalizeSize(f.size) : undefined;
+    const color = f.color ? normalizeColor(f.color) : undefined;
+    const category = f.category?.trim().toLowerCase();
+    // Per product: the cheapest matching variant's price (-1 = filtered out) and whether a matching variant is in
+    // stock. Filters run only on products the words already matched.
+    const evaluate = (slot: number) => {
+      const s = this.index.payloadOf(slot);
+      const e = { slot, price: -1, inStock: false, updatedAt: s?.doc.updatedAt ?? 0, score: 0 };
+      const productOk =
+        s &&
+        (!f.merchant || f.merchant === s.doc.merchantSlug || f.merchant === s.doc.merchantId) &&
+        (!category || s.categories.includes(category));
+      if (!productOk) return e;
+      if (!variantFilters) return { ...e, price: s.minPrice, inStock: s.inStock };
+      for (const v of s.variants) {
+        if (!variantPasses(v, f, size, color)) continue;
+        if (e.price < 0 || v.priceMinor < e.price) e.price = v.priceMinor;
+        if (v.inStock) e.inStock = true;
       }
-      evaluated.set(id, e);
       return e;
     };
+    type Hit = ReturnType<typeof evaluate>;
+    // A tier: matching products by score, those that can be bought before sold-out ones (like Meilisearch's
+    // in_stock rule right after "words").
+    const tier = (scored: Scored[]): Hit[] =>
+      scored
+        .map((h) => ({ ...evaluate(h.slot), score: h.score }))
+        .filter((h) => h.price >= 0)
+        .sort((a, b) => Number(b.inStock) - Number(a.inStock) || b.score - a.score || a.slot - b.slot);
 
-    const terms = analyze(q.text);
-    const synonyms = new Set<string>();
-    const options = {
-      boost: FIELD_BOOSTS,
-      fuzzy: (term: string) => (term.length >= 5 && !synonyms.has(term) ? 0.2 : false),
-      prefix: (term: string, i: number, all: string[]) => i === all.length - 1 && term.length >= 4,
-      weights: { fuzzy: 0.45, prefix: 0.3 },
-      boostTerm: (term: string) => (synonyms.has(term) ? SYNONYM_WEIGHT : 1),
-      filter: (r: SearchResult) => evaluate(r.id as string).price >= 0,
-    };
-
-    // Results come in tiers: those matching every word, then (if few) those matching some; within a tier, products
-    // that can be bought before sold-out ones (Meilisearch's in_stock rule after "words" does the same).
-    let results: SearchResult[];
-    if (terms.length === 0) {
-      results = this.mini.search(MiniSearch.wildcard, options);
+    const words = analyze(q.text);
+    let hits: Hit[];
+    if (words.length === 0) {
+      hits = tier([...this.index.slots()].map((slot) => ({ slot, score: 0 })));
     } else {
-      const groups: Query[] = terms.map((t) => {
-        const alts = synonymsOf(t).filter((s) => !terms.includes(s));
-        for (const s of alts) synonyms.add(s);
-        return alts.length ? { combineWith: 'OR', queries: [t, ...alts] } : t;
-      });
-      results = this.mini.search({ combineWith: 'AND', queries: groups }, options);
-      if (results.length < MIN_RESULTS && terms.length > 1) {
-        const seen = new Set(results.map((r) => r.id as string));
-        const partial = this.mini.search({ combineWith: 'OR', queries: groups }, options);
-        results = inStockFirst(results, evaluate).concat(
-          inStockFirst(
-            partial.filter((r) => !seen.has(r.id as string)),
-            evaluate,
-          ),
-        );
-      } else results = inStockFirst(results, evaluate);
+      const groups: TermGroup[] = words.map((w) => [
+        { term: w, weight: 1 },
+        ...synonymsOf(w)
+          .filter((s) => !words.includes(s))
+          .map((s) => ({ term: s, weight: SYNONYM_WEIGHT })),
+      ]);
+      // First every word, exactly (or as a synonym); only if that finds too little, typos and prefixes too, and
+      // products matching only some of the words after those matching all.
+      hits = tier(this.index.score(groups).all);
+      if (hits.length < MIN_RESULTS) {
+        const loose = groups.map((g, i) => [
+          ...g,
+          ...this.looseAlternatives(words[i]!, i === words.length - 1),
+        ]);
+        const scored = this.index.score(loose, words.length > 1);
+        hits = [...tier(scored.all), ...tier(scored.some)];
+      }
     }
-    if (terms.length === 0) results = inStockFirst(results, evaluate);
 
-    let ids = results.map((r) => r.id as string);
     if (q.sort !== 'relevance') {
       const key =
         q.sort === 'newest'
-          ? (id: string) => -(this.docs.get(id)?.doc.updatedAt ?? 0)
-          : (id: string) => (q.sort === 'price_asc' ? 1 : -1) * evaluate(id).price;
-      ids = ids
-        .map((id, i) => ({ id, i, k: key(id) }))
+          ? (h: Hit) => -h.updatedAt
+          : (h: Hit) => (q.sort === 'price_asc' ? 1 : -1) * h.price;
+      hits = hits
+        .map((h, i) => ({ h, i, k: key(h) }))
         .sort((a, b) => a.k - b.k || a.i - b.i)
-        .map((x) => x.id);
+        .map((x) => x.h);
     }
-    return { total: ids.length, ids: ids.slice(q.offset, q.offset + q.limit) };
+    const ids = hits.slice(q.offset, q.offset + q.limit).map((h) => this.index.idOf(h.slot)!);
+    return { total: hits.length, ids };
   }
 }

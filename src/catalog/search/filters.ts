@@ -139,14 +139,37 @@ export function productMatches(p: FilterableProduct, f: SearchFilters): boolean 
   return true;
 }
 
+/** A variant as the variant-level filters see it; engines work it out once, at indexing. */
+export type VariantFacets = { priceMinor: number; inStock: boolean; sizes: string[]; colors: string[] };
+
+export function variantFacets(
+  p: Pick<FilterableProduct, 'title' | 'tags'>,
+  v: FilterableVariant,
+): VariantFacets {
+  return {
+    priceMinor: v.priceMinor,
+    inStock: v.availableQty > 0,
+    sizes: variantSizes(v),
+    colors: variantColors(p, v),
+  };
+}
+
+/** Whether a variant passes the variant-level filters; `size` and `color` already normalised. */
+export function variantPasses(v: VariantFacets, f: SearchFilters, size?: string, color?: string): boolean {
+  return (
+    (f.minPriceMinor === undefined || v.priceMinor >= f.minPriceMinor) &&
+    (f.maxPriceMinor === undefined || v.priceMinor <= f.maxPriceMinor) &&
+    (!f.inStock || v.inStock) &&
+    (size === undefined || v.sizes.includes(size)) &&
+    (color === undefined || v.colors.includes(color))
+  );
+}
+
 /** Whether one variant of `p` passes the variant-level filters (price, stock, size, colour). */
 export function variantMatches(p: FilterableProduct, v: FilterableVariant, f: SearchFilters): boolean {
-  if (f.minPriceMinor !== undefined && v.priceMinor < f.minPriceMinor) return false;
-  if (f.maxPriceMinor !== undefined && v.priceMinor > f.maxPriceMinor) return false;
-  if (f.inStock && v.availableQty <= 0) return false;
-  if (f.size && !variantSizes(v).includes(normalizeSize(f.size))) return false;
-  if (f.color && !variantColors(p, v).includes(normalizeColor(f.color))) return false;
-  return true;
+  const size = f.size ? normalizeSize(f.size) : undefined;
+  const color = f.color ? normalizeColor(f.color) : undefined;
+  return variantPasses(variantFacets(p, v), f, size, color);
 }
 
 export const hasVariantFilters = (f: SearchFilters) =>

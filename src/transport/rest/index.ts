@@ -14,7 +14,7 @@ import { userRoutes } from './routes/users.js';
 
 export async function registerRest(app: FastifyInstance, deps: Deps): Promise<void> {
   installErrorHandling(app);
-  await registerOpenApi(app, deps.version);
+  await registerOpenApi(app, deps.version, deps.config.rateLimitPerMinute);
   await app.register(healthRoutes, { prefix: '/api', deps });
   await app.register(
     async (v1) => {

@@ -4,7 +4,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
-export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  version: string,
+  perMinute: number,
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -13,7 +17,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         version,
         description:
           'Integrate the Aisle shopping agent: register your users, manage their addresses, and (operators) companies and keys. ' +
-          'Errors are always `{error, detail, status, code}`. Rate limit: 100 requests a minute per API key.',
+          `Errors are always \`{error, detail, status, code}\`. Rate limit: ${perMinute} requests a minute per API key.`,
       },
       tags: [
         { name: 'users', description: 'Your end users' },
