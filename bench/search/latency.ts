@@ -140,6 +140,7 @@ export async function runLatency(options: { products: number; rounds: number }) 
     ['minisearch', () => new MiniSearchIndex()],
     ['orama', () => new OramaSearchIndex()],
   ] as const) {
+    process.stderr.write(`latency: ${engine} on ${docs.length} products\n`);
     const before = heapMb();
     const index: SearchIndex = make();
     const t0 = performance.now();

@@ -28,6 +28,7 @@ export async function runRelevance() {
   ];
   const results = [];
   for (const [name, make] of engines) {
+    process.stderr.write(`relevance: ${name}\n`);
     const index = make();
     const catalog = await demo.catalogWith(index);
     const perQuery = [];

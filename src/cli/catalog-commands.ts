@@ -156,7 +156,7 @@ export function registerCatalogCommands(program: Command): void {
         }
         if (!loadConfig().meili) {
           out(
-            'The embedded search index is rebuilt from Postgres by every server when it starts; nothing to do here.',
+            'The embedded search index is rebuilt from the database by every server when it starts; nothing to do here.',
           );
           return;
         }
