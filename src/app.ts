@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { databaseTarget, openDatabase, type Database, type DatabaseTarget, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './logger.js';
+import { registerMcpHttp } from './transport/mcp/http.js';
 import { registerRest } from './transport/rest/index.js';
 import { VERSION } from './version.js';
 
@@ -130,5 +131,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   await registerRest(app, deps);
+  await registerMcpHttp(app, deps);
   return app;
 }

@@ -8,6 +8,7 @@ import { AppError } from './errors.js';
 import { registerCatalogCommands } from './cli/catalog-commands.js';
 import { out, UsageError } from './cli/common.js';
 import { registerCompanyCommands } from './cli/company-commands.js';
+import { registerMcpCommand } from './cli/mcp-command.js';
 import { serve } from './cli/serve.js';
 import { VERSION } from './version.js';
 
@@ -40,6 +41,7 @@ program
 
 registerCompanyCommands(program);
 registerCatalogCommands(program);
+registerMcpCommand(program);
 
 try {
   await program.parseAsync(process.argv);

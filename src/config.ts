@@ -45,6 +45,12 @@ const envSchema = z.object({
   }),
   REDIS_URL: urlWithProtocol(['redis:', 'rediss:']),
   AISLE_RATE_LIMIT_PER_MINUTE: integer(100, 1, 1_000_000),
+  AISLE_ALLOWED_HOSTS: optionalString.transform((v) =>
+    (v ?? 'localhost,127.0.0.1,[::1]')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  ),
   AISLE_DEMO_CATALOG: optionalString.pipe(z.enum(['auto', 'off']).optional().default('auto')),
   MEILI_HOST: urlWithProtocol(['http:', 'https:']),
   MEILI_API_KEY: optionalString,
@@ -91,6 +97,8 @@ export type Config = {
   adminToken: string | undefined;
   redisUrl: string | undefined;
   rateLimitPerMinute: number;
+  /** Host names (no port) that /mcp answers to, against DNS rebinding; "*" = any. */
+  allowedHosts: string[];
   /** auto = load the shipped demo catalog when the catalog is empty at `aisle serve`. */
   demoCatalog: 'auto' | 'off';
   meili:
@@ -131,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.AISLE_ADMIN_TOKEN,
     redisUrl: e.REDIS_URL,
     rateLimitPerMinute: e.AISLE_RATE_LIMIT_PER_MINUTE,
+    allowedHosts: e.AISLE_ALLOWED_HOSTS,
     demoCatalog: e.AISLE_DEMO_CATALOG,
     meili: e.MEILI_HOST
       ? {

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       adminToken: 'a-long-enough-token',
       redisUrl: 'redis://127.0.0.1:6379',
       rateLimitPerMinute: 250,
+      allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
       demoCatalog: 'auto',
       meili: undefined,
     });

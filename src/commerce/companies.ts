@@ -141,6 +141,16 @@ export async function updateCompany(
 // Compared against when the client id is unknown, so a miss costs the same time as a wrong key.
 const DUMMY_HASH = hashSecret('no-such-company');
 
+/** The company whose secret key this is (a bearer token), or null. The key is looked up by its hash. */
+export async function authenticateCompanyBySecret(db: Db, secretKey: string): Promise<CompanyRow | null> {
+  const [row] = await db
+    .select()
+    .from(companies)
+    .where(eq(companies.secretKeyHash, hashSecret(secretKey)))
+    .limit(1);
+  return row ?? null;
+}
+
 /** The company whose client id and secret key these are, or null. Constant time in the secret key. */
 export async function authenticateCompany(
   db: Db,

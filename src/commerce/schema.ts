@@ -8,12 +8,14 @@ export const companies = pgTable('companies', {
   name: text('name').notNull(),
   clientId: text('client_id').notNull().unique(),
   /** SHA-256 of the secret key; the key itself is shown once and never stored. */
-  secretKeyHash: text('secret_key_hash').notNull(),
+  secretKeyHash: text('secret_key_hash').notNull().unique(),
   /** The first characters of the secret key, so a person can tell keys apart. */
   secretKeyHint: text('secret_key_hint').notNull(),
   webhookUrl: text('webhook_url'),
   /** Kept readable: every outgoing webhook is signed with it. */
   webhookSecret: text('webhook_secret').notNull(),
+  /** The tools its integration exposes (MCP, chat); null = all of them. */
+  allowedTools: text('allowed_tools').array(),
   ...timestamps,
 });
 

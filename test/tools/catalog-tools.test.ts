@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCompany } from '../../src/commerce/index.js';
 import { getProduct } from '../../src/tools/get-product.js';
 import { searchProducts } from '../../src/tools/search-products.js';
 import type { ToolContext } from '../../src/tools/tool.js';
@@ -9,7 +10,11 @@ let ctx: ToolContext;
 
 beforeAll(async () => {
   t = await startTestApp({ demoCatalog: true });
-  ctx = { company: null, user: null, services: { db: t.db, catalog: t.deps.catalog } };
+  ctx = {
+    company: (await createCompany(t.db, { name: 'Tools' })).company,
+    user: null,
+    services: { db: t.db, catalog: t.deps.catalog },
+  };
 });
 afterAll(() => t.close());
 

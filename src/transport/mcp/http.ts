@@ -1,0 +1,134 @@
+// MCP over Streamable HTTP at /mcp: stateful sessions (elicitation needs them), each bound to the company whose
+// credentials opened it, answered by its own McpServer. Host and Origin are checked against DNS rebinding.
+import { randomUUID } from 'node:crypto';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../../app.js';
+import {
+  authenticateCompany,
+  authenticateCompanyBySecret,
+  getUser,
+  type CompanyRow,
+} from '../../commerce/index.js';
+import { AppError } from '../../errors.js';
+import { buildMcpServer } from './server.js';
+
+type Session = {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  companyId: string;
+  lastSeen: number;
+};
+
+/** Sessions idle this long are closed; clients open a new one (a 404 tells them to). */
+const IDLE_MS = 30 * 60_000;
+
+function hostAllowed(value: string | undefined, allowed: string[]): boolean {
+  if (allowed.includes('*')) return true;
+  if (!value) return false;
+  let host: string;
+  try {
+    host = new URL(value.includes('://') ? value : `http://${value}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return (
+    allowed.includes(host) || allowed.includes(`[${host}]`) || allowed.includes(host.replace(/^\[|\]$/g, ''))
+  );
+}
+
+function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
+  return reply.status(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+async function companyOf(request: FastifyRequest, deps: Deps): Promise<CompanyRow> {
+  const clientId = request.headers['x-client-id'];
+  const secretKey = request.headers['x-secret-key'];
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const company =
+    typeof clientId === 'string' && typeof secretKey === 'string'
+      ? await authenticateCompany(deps.db, clientId, secretKey)
+      : bearer
+        ? await authenticateCompanyBySecret(deps.db, bearer)
+        : null;
+  if (!company) {
+    throw new AppError(
+      'unauthorized',
+      'Send X-Client-ID and X-Secret-Key headers, or Authorization: Bearer <secret key>.',
+      { code: 'invalid_credentials' },
+    );
+  }
+  return company;
+}
+
+export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise<void> {
+  const sessions = new Map<string, Session>();
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, s] of sessions) if (now - s.lastSeen > IDLE_MS) void s.transport.close();
+  }, 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    await Promise.all([...sessions.values()].map((s) => s.transport.close()));
+  });
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { allowedHosts } = deps.config;
+    const origin = request.headers.origin;
+    if (!hostAllowed(request.headers.host, allowedHosts) || (origin && !hostAllowed(origin, allowedHosts))) {
+      return jsonRpcError(
+        reply,
+        403,
+        -32000,
+        'Forbidden: this Host or Origin is not allowed (AISLE_ALLOWED_HOSTS).',
+      );
+    }
+    const company = await companyOf(request, deps);
+    const sessionId = request.headers['mcp-session-id'];
+
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      // Another company's session id is as unknown as a made-up one.
+      if (!session || session.companyId !== company.id)
+        return jsonRpcError(reply, 404, -32001, 'Session not found');
+      session.lastSeen = Date.now();
+      reply.hijack();
+      await session.transport.handleRequest(request.raw, reply.raw, request.body);
+      return;
+    }
+    if (request.method !== 'POST' || !isInitializeRequest(request.body)) {
+      return jsonRpcError(
+        reply,
+        400,
+        -32000,
+        'Bad Request: send initialize first, then the Mcp-Session-Id it returns.',
+      );
+    }
+
+    const userRef = request.headers['x-user-id'];
+    const user = typeof userRef === 'string' && userRef ? await getUser(deps.db, company.id, userRef) : null;
+    const server = buildMcpServer(
+      { db: deps.db, catalog: deps.catalog, version: deps.version },
+      { company, user },
+      (err) => request.log.error({ err }, 'mcp tool failed'),
+    );
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server, companyId: company.id, lastSeen: Date.now() });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+      void server.close();
+    };
+    await server.connect(transport);
+    reply.hijack();
+    await transport.handleRequest(request.raw, reply.raw, request.body);
+  };
+
+  app.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp', schema: { hide: true }, handler });
+}
