@@ -43,9 +43,12 @@ function jsonRpcError(reply: FastifyReply, status: number, code: number, message
   return reply.status(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
+// Credentials come as headers, a bearer secret key, or (for hosts that take only a URL, as the reference's socket does)
+// ?client_id=&secret_key= in the URL; logs redact the latter.
 async function companyOf(request: FastifyRequest, deps: Deps): Promise<CompanyRow> {
-  const clientId = request.headers['x-client-id'];
-  const secretKey = request.headers['x-secret-key'];
+  const query = request.query as Record<string, unknown>;
+  const clientId = request.headers['x-client-id'] ?? query.client_id;
+  const secretKey = request.headers['x-secret-key'] ?? query.secret_key;
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   const company =
     typeof clientId === 'string' && typeof secretKey === 'string'
@@ -56,7 +59,7 @@ async function companyOf(request: FastifyRequest, deps: Deps): Promise<CompanyRo
   if (!company) {
     throw new AppError(
       'unauthorized',
-      'Send X-Client-ID and X-Secret-Key headers, or Authorization: Bearer <secret key>.',
+      'Send X-Client-ID and X-Secret-Key headers, Authorization: Bearer <secret key>, or ?client_id=&secret_key= in the URL.',
       { code: 'invalid_credentials' },
     );
   }
@@ -108,7 +111,7 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
       );
     }
 
-    const userRef = request.headers['x-user-id'];
+    const userRef = request.headers['x-user-id'] ?? (request.query as Record<string, unknown>).user_id;
     const user = typeof userRef === 'string' && userRef ? await getUser(deps.db, company.id, userRef) : null;
     const server = buildMcpServer(
       { db: deps.db, catalog: deps.catalog, version: deps.version },
