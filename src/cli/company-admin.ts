@@ -10,7 +10,7 @@ import {
 } from '../commerce/index.js';
 import type { AdminAccess } from './admin-access.js';
 
-export type CompanyPatch = { name?: string; webhookUrl?: string | null };
+export type CompanyPatch = { name?: string; webhookUrl?: string | null; allowedTools?: string[] | null };
 type WithSecrets = CompanyView & { secret_key: string; webhook_secret: string };
 
 export type CompanyAdmin = {
@@ -30,7 +30,9 @@ export function companyAdmin(access: AdminAccess): CompanyAdmin {
         call('POST', '/companies/', { json: { name: input.name, webhook_url: input.webhookUrl ?? null } }),
       list: () => call('GET', '/companies/'),
       update: (r, patch) =>
-        call('PATCH', ref(r), { json: { name: patch.name, webhook_url: patch.webhookUrl } }),
+        call('PATCH', ref(r), {
+          json: { name: patch.name, webhook_url: patch.webhookUrl, allowed_tools: patch.allowedTools },
+        }),
       rotateSecret: (r) => call('POST', `${ref(r)}rotate-secret/`),
       rotateWebhookSecret: (r) => call('POST', `${ref(r)}rotate-webhook-secret/`),
     };

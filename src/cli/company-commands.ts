@@ -1,6 +1,8 @@
 // `aisle company …`: create companies, list them, rotate their keys, set their webhook URL.
 import { Option, type Command } from 'commander';
+import { z } from 'zod';
 import { companyNameSchema, webhookUrlSchema, type CompanyView } from '../commerce/index.js';
+import { TOOL_NAMES } from '../tools/index.js';
 import { out, parseWith, UsageError, withAdminAccess } from './common.js';
 import { companyAdmin, type CompanyAdmin } from './company-admin.js';
 
@@ -17,8 +19,11 @@ function printCompany(c: CompanyView & { secret_key?: string; webhook_secret?: s
   out(`  Secret key      ${c.secret_key ?? c.secret_key_hint}`);
   if (c.webhook_secret) out(`  Webhook secret  ${c.webhook_secret}`);
   out(`  Webhook URL     ${c.webhook_url ?? '(none)'}`);
+  out(`  Tools           ${c.allowed_tools ? c.allowed_tools.join(', ') || '(none)' : 'all'}`);
   if (c.secret_key) out('\nThe secret key is shown only now and stored as a hash: keep it somewhere safe.');
 }
+
+const toolNames = z.array(z.enum(TOOL_NAMES as [string, ...string[]]));
 
 export function registerCompanyCommands(program: Command): void {
   const company = program
@@ -75,5 +80,20 @@ export function registerCompanyCommands(program: Command): void {
       if (!url && !opts.clear) throw new UsageError('give a URL, or --clear to remove the webhook URL');
       const webhookUrl = opts.clear ? null : parseWith(webhookUrlSchema, url, 'url');
       printCompany(await withCompanies((a) => a.update(ref, { webhookUrl })), opts.json === true);
+    });
+
+  company
+    .command('set-tools')
+    .description(
+      'Choose the tools its integration exposes over MCP and chat (e.g. a read-only set), or --all.',
+    )
+    .argument('<company>', 'company id (cmp_…) or client id')
+    .argument('[tools...]', `tool names: ${TOOL_NAMES.join(', ')}`)
+    .addOption(new Option('--all', 'expose every tool').conflicts('tools'))
+    .option('--json', 'print JSON')
+    .action(async (ref: string, tools: string[], opts: { all?: boolean; json?: boolean }) => {
+      if (!tools.length && !opts.all) throw new UsageError('name the tools to expose, or --all');
+      const allowedTools = opts.all ? null : parseWith(toolNames, tools, 'tools');
+      printCompany(await withCompanies((a) => a.update(ref, { allowedTools })), opts.json === true);
     });
 }

@@ -37,6 +37,7 @@ export const companyViewSchema = z
     client_id: z.string().describe('Sent as X-Client-ID.'),
     secret_key_hint: z.string().describe('The first characters of the current secret key.'),
     webhook_url: z.string().nullable(),
+    allowed_tools: z.array(z.string()).nullable().describe('The tools its integration exposes; null = all.'),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -51,6 +52,7 @@ export function toCompanyView(row: CompanyRow): CompanyView {
     client_id: row.clientId,
     secret_key_hint: row.secretKeyHint,
     webhook_url: row.webhookUrl,
+    allowed_tools: row.allowedTools,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -123,15 +125,16 @@ export async function rotateWebhookSecret(db: Db, ref: string) {
 export async function updateCompany(
   db: Db,
   ref: string,
-  patch: { name?: string; webhookUrl?: string | null },
+  patch: { name?: string; webhookUrl?: string | null; allowedTools?: string[] | null },
 ) {
   const company = await getCompany(db, ref);
-  if (patch.name === undefined && patch.webhookUrl === undefined) return company;
+  if (Object.values(patch).every((v) => v === undefined)) return company;
   const [row] = await db
     .update(companies)
     .set({
       ...(patch.name !== undefined && { name: patch.name }),
       ...(patch.webhookUrl !== undefined && { webhookUrl: patch.webhookUrl }),
+      ...(patch.allowedTools !== undefined && { allowedTools: patch.allowedTools }),
     })
     .where(eq(companies.id, company.id))
     .returning();

@@ -65,6 +65,7 @@ describe('aisle company … against a running server', () => {
       secret_key_hint: `${c.secret_key.slice(0, 7)}…`,
       webhook_secret: expect.stringMatching(/^whsec_[A-Za-z0-9]{32}$/),
       webhook_url: null,
+      allowed_tools: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -82,6 +83,7 @@ describe('aisle company … against a running server', () => {
     expect(r.stdout).toMatch(/Secret key\s+sk_\w{40}$/m);
     expect(r.stdout).toMatch(/Webhook secret\s+whsec_\w+/);
     expect(r.stdout).toMatch(/Webhook URL\s+https:\/\/example\.com\/hooks/);
+    expect(r.stdout).toMatch(/Tools\s+all/);
     expect(r.stdout).toContain('shown only now');
   });
 
@@ -162,6 +164,22 @@ describe('aisle company … against a running server', () => {
     expect(cleared).toMatchObject({ id: c.id, webhook_url: null });
     stored = (await serverCompanies()).find((x) => x.id === c.id);
     expect(stored?.webhook_url).toBeNull();
+  });
+
+  it('set-tools restricts the tools a company exposes, checks the names, and --all lifts it', async () => {
+    const c = await runCliJson<CreatedCompany>(['company', 'create', '--name', 'Tools Co', '--json'], env);
+    const set = await runCliJson<CompanyView>(
+      ['company', 'set-tools', c.id, 'search_products', 'get_product', '--json'],
+      env,
+    );
+    expect(set).toMatchObject({ allowed_tools: ['search_products', 'get_product'] });
+    const bad = await runCli(['company', 'set-tools', c.id, 'delete_everything'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/tools: /);
+    const none = await runCli(['company', 'set-tools', c.id], env);
+    expect(none.code).toBe(2);
+    const all = await runCliJson<CompanyView>(['company', 'set-tools', c.client_id, '--all', '--json'], env);
+    expect(all).toMatchObject({ allowed_tools: null });
   });
 
   it('a bad webhook URL is a usage error (exit 2) naming the flag, and nothing is created or changed', async () => {

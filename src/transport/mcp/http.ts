@@ -70,7 +70,7 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
   const sessions = new Map<string, Session>();
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const [id, s] of sessions) if (now - s.lastSeen > IDLE_MS) void s.transport.close();
+    for (const s of sessions.values()) if (now - s.lastSeen > IDLE_MS) void s.transport.close();
   }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => {

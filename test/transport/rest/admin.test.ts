@@ -103,6 +103,21 @@ describe('/api/admin/companies/', () => {
     expect(cleared.json().webhook_url).toBeNull();
   });
 
+  it('restricts the tools a company exposes, and only to real tool names', async () => {
+    const c = (await admin('POST', '/api/admin/companies/', { name: 'ReadOnly' })).json();
+    expect(c.allowed_tools).toBeNull();
+    const set = await admin('PATCH', `/api/admin/companies/${c.id}/`, {
+      allowed_tools: ['search_products', 'get_product'],
+    });
+    expect(set.json().allowed_tools).toEqual(['search_products', 'get_product']);
+    const bad = await admin('PATCH', `/api/admin/companies/${c.id}/`, { allowed_tools: ['rm_rf'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toMatch(/body\.allowed_tools\.0: /);
+    expect(
+      (await admin('PATCH', `/api/admin/companies/${c.id}/`, { allowed_tools: null })).json().allowed_tools,
+    ).toBeNull();
+  });
+
   it('404 for an unknown company, 400 for a bad body', async () => {
     expect((await admin('GET', '/api/admin/companies/cmp_nope/')).json()).toMatchObject({
       status: 404,

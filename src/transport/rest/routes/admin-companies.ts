@@ -14,6 +14,7 @@ import {
   webhookUrlSchema,
 } from '../../../commerce/index.js';
 import type { Db } from '../../../db/client.js';
+import { TOOL_NAMES } from '../../../tools/index.js';
 import { errorBodySchema } from '../errors.js';
 
 const params = z.object({
@@ -92,12 +93,20 @@ export const adminCompanyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app,
     {
       schema: {
         tags,
-        summary: 'Rename a company or set its webhook URL',
-        description: 'webhook_url: null removes it.',
+        summary: 'Rename a company, set its webhook URL or the tools it exposes',
+        description: 'webhook_url: null removes it. allowed_tools: null exposes all tools.',
         security,
         params,
         body: z
-          .object({ name: companyNameSchema.optional(), webhook_url: webhookUrlSchema.nullable().optional() })
+          .object({
+            name: companyNameSchema.optional(),
+            webhook_url: webhookUrlSchema.nullable().optional(),
+            allowed_tools: z
+              .array(z.enum(TOOL_NAMES as [string, ...string[]]))
+              .nullable()
+              .optional()
+              .describe('The tools its MCP and chat integration exposes; null = all.'),
+          })
           .strict(),
         response: { 200: companyViewSchema, ...errors },
       },
@@ -107,6 +116,7 @@ export const adminCompanyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app,
         await updateCompany(db, request.params.company_id, {
           name: request.body.name,
           webhookUrl: request.body.webhook_url,
+          allowedTools: request.body.allowed_tools,
         }),
       ),
   );
