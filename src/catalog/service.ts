@@ -7,7 +7,7 @@ import { toMinor } from '../money.js';
 import { importRecords, type ImportSummary, type RawRecord } from './import-file.js';
 import { rebuildIndex, syncProducts } from './index-sync.js';
 import { ensureMerchant, listMerchants } from './merchants.js';
-import { loadProducts, toProductCard, type ProductCard } from './products.js';
+import { cardFromDocument, loadProducts, toProductCard, type ProductCard } from './products.js';
 import { products } from './schema.js';
 import {
   hasVariantFilters,
@@ -90,26 +90,42 @@ export function createCatalog(deps: { db: Db; index: SearchIndex }) {
         offset: (page - 1) * limit,
         limit,
       });
-      const loaded = (await loadProducts(db, result.ids)).filter((p) => p.product.status === 'active');
-      const cards = loaded.map((p) => {
-        const matching = hasVariantFilters(filters)
-          ? p.variants.filter((v) =>
-              variantMatches(
-                { ...p.product, merchantId: p.merchant.id, merchantSlug: p.merchant.slug },
-                { options: v.options, priceMinor: toMinor(v.price), availableQty: v.availableQty },
-                filters,
-              ),
-            )
-          : p.variants;
-        // In stock first when the list is cut, so the model sees what can be bought.
-        const shown =
-          matching.length > MAX_VARIANTS_IN_RESULTS
-            ? [...matching]
-                .sort((a, b) => Number(b.availableQty > 0) - Number(a.availableQty > 0))
-                .slice(0, MAX_VARIANTS_IN_RESULTS)
-            : matching;
-        return toProductCard(p, { shown, maxDescription: MAX_DESCRIPTION_IN_RESULTS });
-      });
+      const variantFilters = hasVariantFilters(filters);
+      // In stock first when the list is cut, so the model sees what can be bought.
+      const listed = <V extends { availableQty: number }>(matching: V[]) =>
+        matching.length > MAX_VARIANTS_IN_RESULTS
+          ? [...matching]
+              .sort((a, b) => Number(b.availableQty > 0) - Number(a.availableQty > 0))
+              .slice(0, MAX_VARIANTS_IN_RESULTS)
+          : matching;
+      let cards: ProductCard[];
+      if (result.docs) {
+        // The engine keeps whole documents (the embedded one): cards come from them, as fresh as the hits.
+        cards = result.docs.map((doc) =>
+          cardFromDocument(
+            doc,
+            listed(
+              variantFilters ? doc.variants.filter((v) => variantMatches(doc, v, filters)) : doc.variants,
+            ),
+            MAX_DESCRIPTION_IN_RESULTS,
+          ),
+        );
+      } else {
+        const loaded = (await loadProducts(db, result.ids)).filter((p) => p.product.status === 'active');
+        cards = loaded.map((p) => {
+          const product = { ...p.product, merchantId: p.merchant.id, merchantSlug: p.merchant.slug };
+          const matching = variantFilters
+            ? p.variants.filter((v) =>
+                variantMatches(
+                  product,
+                  { options: v.options, priceMinor: toMinor(v.price), availableQty: v.availableQty },
+                  filters,
+                ),
+              )
+            : p.variants;
+          return toProductCard(p, { shown: listed(matching), maxDescription: MAX_DESCRIPTION_IN_RESULTS });
+        });
+      }
       return {
         total: result.total,
         page,

@@ -192,7 +192,11 @@ export class EmbeddedSearchIndex implements SearchIndex {
         .sort((a, b) => a.k - b.k || a.i - b.i)
         .map((x) => x.h);
     }
-    const ids = hits.slice(q.offset, q.offset + q.limit).map((h) => this.index.idOf(h.slot)!);
-    return { total: hits.length, ids };
+    const page = hits.slice(q.offset, q.offset + q.limit);
+    return {
+      total: hits.length,
+      ids: page.map((h) => this.index.idOf(h.slot)!),
+      docs: page.map((h) => this.index.payloadOf(h.slot)!.doc),
+    };
   }
 }

@@ -7,6 +7,8 @@ export type SearchVariantDoc = {
   title: string;
   options: Record<string, string>;
   priceMinor: number;
+  compareAtMinor: number | null;
+  currency: string;
   availableQty: number;
 };
 
@@ -22,6 +24,8 @@ export type SearchDocument = {
   productType: string;
   category: string;
   tags: string[];
+  imageUrl: string | null;
+  productUrl: string | null;
   /** Live (not deleted) variants only. */
   variants: SearchVariantDoc[];
   /** Milliseconds since the epoch; for "newest" sorting. */
@@ -37,7 +41,8 @@ export type IndexQuery = {
   limit: number;
 };
 
-export type IndexResult = { total: number; ids: string[] };
+/** `docs`, when the engine keeps whole documents, are the hits' documents in the order of `ids`. */
+export type IndexResult = { total: number; ids: string[]; docs?: SearchDocument[] };
 
 export type IndexHealth = { status: 'ok' | 'error'; detail?: string };
 
