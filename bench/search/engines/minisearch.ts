@@ -8,14 +8,12 @@ import {
   splitWords,
   synonymsOf,
 } from '../../../src/catalog/search/analyzer.js';
+import { storedOf, type Stored } from '../../../src/catalog/search/embedded.js';
 import {
-  categoryKeys,
   hasVariantFilters,
   normalizeColor,
   normalizeSize,
-  variantFacets,
   variantPasses,
-  type VariantFacets,
 } from '../../../src/catalog/search/filters.js';
 import type {
   IndexQuery,
@@ -37,26 +35,6 @@ export const FIELD_BOOSTS = {
 const SYNONYM_WEIGHT = 0.6;
 /** Fewer results than this when every word must match, and results matching only some words are added after them. */
 const MIN_RESULTS = 10;
-
-// What filtering needs, worked out once at indexing: filters then cost a few comparisons per variant.
-type Stored = {
-  doc: SearchDocument;
-  inStock: boolean;
-  minPrice: number;
-  categories: string[];
-  variants: VariantFacets[];
-};
-
-function facetsOf(doc: SearchDocument): Stored {
-  const prices = doc.variants.map((v) => v.priceMinor);
-  return {
-    doc,
-    inStock: doc.variants.some((v) => v.availableQty > 0),
-    minPrice: prices.length ? Math.min(...prices) : 0,
-    categories: categoryKeys(doc),
-    variants: doc.variants.map((v) => variantFacets(doc, v)),
-  };
-}
 
 function fieldText(doc: SearchDocument, field: string): string {
   switch (field) {
@@ -109,7 +87,7 @@ export class MiniSearchIndex implements SearchIndex {
   async upsert(docs: SearchDocument[]): Promise<void> {
     for (const doc of docs) {
       if (this.docs.has(doc.id)) this.mini.discard(doc.id);
-      this.docs.set(doc.id, facetsOf(doc));
+      this.docs.set(doc.id, storedOf(doc));
       this.mini.add(doc);
     }
   }

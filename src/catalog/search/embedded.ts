@@ -65,7 +65,7 @@ export function boundedEditDistance(a: string, b: string, max: number): number {
 }
 
 // What filtering needs, worked out once at indexing: filters then cost a few comparisons per variant.
-type Stored = {
+export type Stored = {
   doc: SearchDocument;
   inStock: boolean;
   minPrice: number;
@@ -73,7 +73,7 @@ type Stored = {
   variants: VariantFacets[];
 };
 
-function storedOf(doc: SearchDocument): Stored {
+export function storedOf(doc: SearchDocument): Stored {
   const prices = doc.variants.map((v) => v.priceMinor);
   return {
     doc,
