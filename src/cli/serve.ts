@@ -53,6 +53,7 @@ export async function serve(config: Config): Promise<void> {
       `  API docs     ${base}/api/docs`,
       `  OpenAPI      ${base}/openapi.json`,
       `  Health       ${base}/api/health`,
+      `  MCP          ${base}/mcp (Streamable HTTP); stdio: npx aisle mcp`,
       `  Database     ${deps.database.driver === 'pglite' ? `embedded PGlite in ${deps.database.location}` : deps.database.location}`,
       `  Rate limits  ${deps.redis ? 'shared in Redis' : 'in memory'}, ${config.rateLimitPerMinute} requests/minute per API key`,
       '',
