@@ -1,6 +1,6 @@
 // MCP over Streamable HTTP at /mcp: stateful sessions (elicitation needs them), each bound to the company whose
 // credentials opened it, answered by its own McpServer. Host and Origin are checked against DNS rebinding.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -19,8 +19,25 @@ type Session = {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
   companyId: string;
+  /** Digest of the credentials last verified for this session, and when. */
+  credentials: string;
+  verifiedAt: number;
   lastSeen: number;
 };
+
+/** How long verified credentials are trusted within a session: a rotated key stops working within this. */
+const REVERIFY_MS = 10_000;
+
+/** A digest of whatever credentials the request presents (headers, bearer or URL), to compare with a session's. */
+function credentialDigest(request: FastifyRequest): string {
+  const q = request.query as Record<string, unknown>;
+  const parts = [
+    request.headers['x-client-id'] ?? q.client_id,
+    request.headers['x-secret-key'] ?? q.secret_key,
+    request.headers.authorization,
+  ];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
 
 /** Sessions idle this long are closed; clients open a new one (a 404 tells them to). */
 const IDLE_MS = 30 * 60_000;
@@ -89,19 +106,32 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
         'Forbidden: this Host or Origin is not allowed (AISLE_ALLOWED_HOSTS).',
       );
     }
-    const company = await companyOf(request, deps);
     const sessionId = request.headers['mcp-session-id'];
+    const presented = credentialDigest(request);
 
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
-      // Another company's session id is as unknown as a made-up one.
-      if (!session || session.companyId !== company.id)
+      const now = Date.now();
+      // The credentials that opened the session, checked again within REVERIFY_MS, are taken without a database
+      // round trip; anything else is checked in full. Another company's session id is as unknown as a made-up one.
+      const recent = session && presented === session.credentials && now - session.verifiedAt < REVERIFY_MS;
+      if (session && !recent) {
+        const company = await companyOf(request, deps);
+        if (company.id === session.companyId) {
+          session.credentials = presented;
+          session.verifiedAt = now;
+        } else return jsonRpcError(reply, 404, -32001, 'Session not found');
+      }
+      if (!session) {
+        await companyOf(request, deps); // bad credentials are a 401 before a missing session is a 404
         return jsonRpcError(reply, 404, -32001, 'Session not found');
-      session.lastSeen = Date.now();
+      }
+      session.lastSeen = now;
       reply.hijack();
       await session.transport.handleRequest(request.raw, reply.raw, request.body);
       return;
     }
+    const company = await companyOf(request, deps);
     if (request.method !== 'POST' || !isInitializeRequest(request.body)) {
       return jsonRpcError(
         reply,
@@ -121,7 +151,15 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, companyId: company.id, lastSeen: Date.now() });
+        const now = Date.now();
+        sessions.set(id, {
+          transport,
+          server,
+          companyId: company.id,
+          credentials: presented,
+          verifiedAt: now,
+          lastSeen: now,
+        });
       },
     });
     transport.onclose = () => {

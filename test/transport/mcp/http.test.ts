@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rotateSecretKey } from '../../../src/commerce/index.js';
 import { createTestCompany, startTestApp, type TestApp, type TestCompany } from '../../helpers/app.js';
 
 let t: TestApp;
@@ -83,6 +84,23 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     await transport.terminateSession();
     await client.close();
     expect((await rpc({ ...a.headers, ...versionHeader, 'mcp-session-id': sid }, ping)).status).toBe(404);
+  });
+
+  it('checks credentials that differ from those that opened the session in full', async () => {
+    const c = await createTestCompany(t.db, 'Rotating');
+    const { client, transport } = await connect(c.headers);
+    const sid = transport.sessionId!;
+    const ping = { jsonrpc: '2.0', id: 9, method: 'ping' };
+    const v = { 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': sid };
+    const { secretKey } = await rotateSecretKey(t.db, c.id);
+    // The new key of the same company carries on the session; a wrong key is refused outright.
+    expect((await rpc({ 'x-client-id': c.clientId, 'x-secret-key': secretKey, ...v }, ping)).status).toBe(
+      200,
+    );
+    expect((await rpc({ 'x-client-id': c.clientId, 'x-secret-key': 'sk_wrong', ...v }, ping)).status).toBe(
+      401,
+    );
+    await client.close();
   });
 
   it('asks for initialize before anything else', async () => {
