@@ -83,10 +83,15 @@ export function registerMcpCommand(program: Command): void {
       'Serve the shopping tools over MCP on stdio (for Claude Desktop). Credentials from AISLE_CLIENT_ID and ' +
         'AISLE_SECRET_KEY; AISLE_USER_ID binds the session to one shopper.',
     )
-    .option('--url <url>', "bridge to a running Aisle server's /mcp instead of opening the database")
+    .option(
+      '--url <url>',
+      "bridge to a running Aisle server's /mcp instead of opening the database (or AISLE_SERVER_URL)",
+    )
     .action(async (opts: { url?: string }) => {
       const creds = credentials();
-      if (opts.url) return bridge(opts.url, creds);
+      // AISLE_SERVER_URL is --url for hosts that configure by environment (the MCP bundle); empty = unset.
+      const url = opts.url ?? (process.env.AISLE_SERVER_URL?.trim() || undefined);
+      if (url) return bridge(url, creds);
       try {
         await serveStdio(creds);
       } catch (err) {
