@@ -8,13 +8,7 @@ import {
   splitWords,
   synonymsOf,
 } from '../../../src/catalog/search/analyzer.js';
-import { storedOf, type Stored } from '../../../src/catalog/search/embedded.js';
-import {
-  hasVariantFilters,
-  normalizeColor,
-  normalizeSize,
-  variantPasses,
-} from '../../../src/catalog/search/filters.js';
+import { storedMatcher, storedOf, type Stored } from '../../../src/catalog/search/embedded.js';
 import type {
   IndexQuery,
   IndexResult,
@@ -114,34 +108,15 @@ export class MiniSearchIndex implements SearchIndex {
   async close(): Promise<void> {}
 
   async search(q: IndexQuery): Promise<IndexResult> {
-    const f = q.filters;
-    const variantFilters = hasVariantFilters(f);
-    const size = f.size ? normalizeSize(f.size) : undefined;
-    const color = f.color ? normalizeColor(f.color) : undefined;
-    const category = f.category?.trim().toLowerCase();
-    // Per product: the cheapest matching variant's price (for sorting; -1 = filtered out) and whether a matching
-    // variant is in stock (for ranking). Memoised: results are filtered, tiered and sorted with it.
+    // Memoised: MiniSearch asks per term, then to filter, tier and sort.
+    const match = storedMatcher(q.filters);
     const evaluated = new Map<string, { price: number; inStock: boolean }>();
     const evaluate = (id: string) => {
       let e = evaluated.get(id);
-      if (e) return e;
-      const s = this.docs.get(id);
-      e = { price: -1, inStock: false };
-      const productOk =
-        s &&
-        (!f.merchant || f.merchant === s.doc.merchantSlug || f.merchant === s.doc.merchantId) &&
-        (!category || s.categories.includes(category));
-      if (productOk) {
-        if (!variantFilters) e = { price: s.minPrice, inStock: s.inStock };
-        else {
-          for (const v of s.variants) {
-            if (!variantPasses(v, f, size, color)) continue;
-            if (e.price < 0 || v.priceMinor < e.price) e.price = v.priceMinor;
-            if (v.inStock) e.inStock = true;
-          }
-        }
+      if (!e) {
+        const s = this.docs.get(id);
+        evaluated.set(id, (e = s ? match(s) : { price: -1, inStock: false }));
       }
-      evaluated.set(id, e);
       return e;
     };
     const filter = (r: SearchResult) => evaluate(r.id as string).price >= 0;

@@ -9,6 +9,7 @@ import {
   normalizeSize,
   variantFacets,
   variantPasses,
+  type SearchFilters,
   type VariantFacets,
 } from './filters.js';
 import { InvertedIndex, type Scored, type TermGroup } from './inverted-index.js';
@@ -84,6 +85,31 @@ export function storedOf(doc: SearchDocument): Stored {
   };
 }
 
+/**
+ * The filters as a test of one stored product: the cheapest matching variant's price (-1 = filtered out) and whether
+ * a matching variant is in stock. Engines run it only on products the words already matched.
+ */
+export function storedMatcher(f: SearchFilters): (s: Stored) => { price: number; inStock: boolean } {
+  const variantFilters = hasVariantFilters(f);
+  const size = f.size ? normalizeSize(f.size) : undefined;
+  const color = f.color ? normalizeColor(f.color) : undefined;
+  const category = f.category?.trim().toLowerCase();
+  return (s) => {
+    const productOk =
+      (!f.merchant || f.merchant === s.doc.merchantSlug || f.merchant === s.doc.merchantId) &&
+      (!category || s.categories.includes(category));
+    if (!productOk) return { price: -1, inStock: false };
+    if (!variantFilters) return { price: s.minPrice, inStock: s.inStock };
+    const e = { price: -1, inStock: false };
+    for (const v of s.variants) {
+      if (!variantPasses(v, f, size, color)) continue;
+      if (e.price < 0 || v.priceMinor < e.price) e.price = v.priceMinor;
+      if (v.inStock) e.inStock = true;
+    }
+    return e;
+  };
+}
+
 export class EmbeddedSearchIndex implements SearchIndex {
   readonly engine = 'embedded' as const;
   private readonly index = new InvertedIndex<Field, Stored>(FIELDS);
@@ -126,28 +152,15 @@ export class EmbeddedSearchIndex implements SearchIndex {
   }
 
   async search(q: IndexQuery): Promise<IndexResult> {
-    const f = q.filters;
-    const variantFilters = hasVariantFilters(f);
-    const size = f.size ? normalizeSize(f.size) : undefined;
-    const color = f.color ? normalizeColor(f.color) : undefined;
-    const category = f.category?.trim().toLowerCase();
-    // Per product: the cheapest matching variant's price (-1 = filtered out) and whether a matching variant is in
-    // stock. Filters run only on products the words already matched.
+    const match = storedMatcher(q.filters);
     const evaluate = (slot: number) => {
       const s = this.index.payloadOf(slot);
-      const e = { slot, price: -1, inStock: false, updatedAt: s?.doc.updatedAt ?? 0, score: 0 };
-      const productOk =
-        s &&
-        (!f.merchant || f.merchant === s.doc.merchantSlug || f.merchant === s.doc.merchantId) &&
-        (!category || s.categories.includes(category));
-      if (!productOk) return e;
-      if (!variantFilters) return { ...e, price: s.minPrice, inStock: s.inStock };
-      for (const v of s.variants) {
-        if (!variantPasses(v, f, size, color)) continue;
-        if (e.price < 0 || v.priceMinor < e.price) e.price = v.priceMinor;
-        if (v.inStock) e.inStock = true;
-      }
-      return e;
+      return {
+        slot,
+        score: 0,
+        updatedAt: s?.doc.updatedAt ?? 0,
+        ...(s ? match(s) : { price: -1, inStock: false }),
+      };
     };
     type Hit = ReturnType<typeof evaluate>;
     // A tier: matching products by score, those that can be bought before sold-out ones (like Meilisearch's
