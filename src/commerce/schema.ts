@@ -1,6 +1,6 @@
 // Tables of the commerce domain: companies (integrators and their keys), their end users, and users' addresses.
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, numeric, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from '../db/columns.js';
 
 export const companies = pgTable('companies', {
@@ -28,6 +28,9 @@ export const users = pgTable(
       .references(() => companies.id, { onDelete: 'cascade' }),
     externalUserId: text('external_user_id').notNull(),
     displayName: text('display_name').notNull().default(''),
+    /** Spending limits the integrator set, enforced before any payment webhook; null = no limit. */
+    spendLimitPerOrder: numeric('spend_limit_per_order', { precision: 12, scale: 2 }),
+    spendLimitPerDay: numeric('spend_limit_per_day', { precision: 12, scale: 2 }),
     ...timestamps,
   },
   (t) => [
