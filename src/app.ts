@@ -8,6 +8,7 @@ import { loadDemoCatalog } from './catalog/demo.js';
 import { startIndexRefresher } from './catalog/index-refresher.js';
 import { createSearchIndex, type SearchIndex } from './catalog/search/index.js';
 import { createCatalog, type Catalog } from './catalog/service.js';
+import { createCheckout, type Checkout } from './commerce/checkout.js';
 import type { Config } from './config.js';
 import { databaseTarget, openDatabase, type Database, type DatabaseTarget, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -15,6 +16,7 @@ import { createLogger } from './logger.js';
 import { registerMcpHttp } from './transport/mcp/http.js';
 import { registerRest } from './transport/rest/index.js';
 import { VERSION } from './version.js';
+import { startOutboxWorker, type OutboxWorker } from './webhooks/worker.js';
 
 export type Deps = {
   config: Config;
@@ -22,6 +24,9 @@ export type Deps = {
   database: Database;
   db: Db;
   catalog: Catalog;
+  checkout: Checkout;
+  /** Delivers queued webhooks and merchant hand-offs; null when this process runs none (AISLE_OUTBOX_WORKER=off). */
+  outbox: OutboxWorker | null;
   searchIndex: SearchIndex;
   /** Shared by every node for rate limits; absent = in-memory limits. */
   redis: Redis | undefined;
@@ -39,6 +44,8 @@ export type DepsOptions = {
   localAdminToken?: boolean;
   /** Load the demo catalog when the catalog is empty and AISLE_DEMO_CATALOG=auto (what `aisle serve` does). */
   demoCatalog?: boolean;
+  /** Run the outbox worker in this process (servers and `aisle mcp` do; one-shot CLI commands do not). */
+  worker?: boolean;
 };
 
 export async function createDeps(config: Config, options: DepsOptions = {}): Promise<Deps> {
@@ -85,6 +92,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     await database.close();
     throw err;
   }
+  const onStockChange = (ids: string[]) =>
+    void catalog.sync(ids).catch((err: Error) => logger.warn({ err }, 'search index update failed'));
+  const delivery = { db: database.db, config, logger, version: VERSION, onStockChange };
+  const checkout = createCheckout(delivery);
+  const outbox = options.worker && config.outbox.worker ? startOutboxWorker(delivery) : null;
   const adminTokens = [
     config.adminToken,
     options.localAdminToken ? randomBytes(24).toString('hex') : undefined,
@@ -95,11 +107,14 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     database,
     db: database.db,
     catalog,
+    checkout,
+    outbox,
     searchIndex,
     redis,
     adminTokens: adminTokens.filter((t): t is string => t !== undefined),
     version: VERSION,
     async close() {
+      await outbox?.stop();
       stopRefresher();
       redis?.disconnect();
       await searchIndex.close();

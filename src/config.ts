@@ -52,6 +52,14 @@ const envSchema = z.object({
       .filter(Boolean),
   ),
   AISLE_DEMO_CATALOG: optionalString.pipe(z.enum(['auto', 'off']).optional().default('auto')),
+  AISLE_WEBHOOK_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  AISLE_WEBHOOK_MAX_ATTEMPTS: integer(12, 1, 100),
+  AISLE_WEBHOOK_RETRY_BASE_MS: integer(10_000, 1, 3_600_000),
+  AISLE_WEBHOOK_RETRY_MAX_MS: integer(3_600_000, 1, 86_400_000),
+  AISLE_OUTBOX_POLL_MS: integer(1000, 10, 60_000),
+  AISLE_OUTBOX_WORKER: optionalString.pipe(z.enum(['on', 'off']).optional().default('on')),
+  AISLE_QUOTE_TTL_SECONDS: integer(900, 10, 86_400),
+  AISLE_CHECKOUT_TIMEOUT_SECONDS: integer(900, 10, 86_400),
   MEILI_HOST: urlWithProtocol(['http:', 'https:']),
   MEILI_API_KEY: optionalString,
   MEILI_INDEX: optionalString.pipe(
@@ -101,6 +109,22 @@ export type Config = {
   allowedHosts: string[];
   /** auto = load the shipped demo catalog when the catalog is empty at `aisle serve`. */
   demoCatalog: 'auto' | 'off';
+  webhooks: {
+    /** How long one webhook attempt may take before it counts as unanswered. */
+    timeoutMs: number;
+    /** Attempts of a retried event (charge, order_followup, merchant hand-off) before it is dead-lettered. */
+    maxAttempts: number;
+    /** Retry n waits a random time up to min(maxMs, baseMs * 2^(n-1)) (exponential backoff, full jitter). */
+    retryBaseMs: number;
+    retryMaxMs: number;
+  };
+  outbox: { pollMs: number; worker: boolean };
+  checkout: {
+    /** How long a quote can be confirmed. */
+    quoteTtlSeconds: number;
+    /** A PENDING order older than this (its balance check never resolved) expires and frees its stock. */
+    pendingTimeoutSeconds: number;
+  };
   meili:
     | {
         host: string;
@@ -141,6 +165,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.AISLE_RATE_LIMIT_PER_MINUTE,
     allowedHosts: e.AISLE_ALLOWED_HOSTS,
     demoCatalog: e.AISLE_DEMO_CATALOG,
+    webhooks: {
+      timeoutMs: e.AISLE_WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.AISLE_WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.AISLE_WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.AISLE_WEBHOOK_RETRY_MAX_MS,
+    },
+    outbox: { pollMs: e.AISLE_OUTBOX_POLL_MS, worker: e.AISLE_OUTBOX_WORKER === 'on' },
+    checkout: {
+      quoteTtlSeconds: e.AISLE_QUOTE_TTL_SECONDS,
+      pendingTimeoutSeconds: e.AISLE_CHECKOUT_TIMEOUT_SECONDS,
+    },
     meili: e.MEILI_HOST
       ? {
           host: e.MEILI_HOST,

@@ -7,6 +7,7 @@ export const ERROR_KINDS = {
   forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not Found' },
   conflict: { status: 409, title: 'Conflict' },
+  unprocessable: { status: 422, title: 'Unprocessable Entity' },
   rate_limited: { status: 429, title: 'Rate limit exceeded' },
   unavailable: { status: 503, title: 'Service Unavailable' },
   internal: { status: 500, title: 'Server Error' },

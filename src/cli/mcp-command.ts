@@ -56,16 +56,12 @@ async function serveStdio(creds: Credentials): Promise<void> {
   const config = loadConfig();
   // stdout carries the protocol: every log line goes to stderr.
   const logger = createLogger({ ...config, logFormat: 'json' }, pino.destination(2));
-  const deps = await createDeps(config, { logger, demoCatalog: true });
+  const deps = await createDeps(config, { logger, demoCatalog: true, worker: true });
   try {
     const company = await authenticateCompany(deps.db, creds.clientId, creds.secretKey);
     if (!company) throw new AppError('unauthorized', 'AISLE_CLIENT_ID or AISLE_SECRET_KEY is not valid.');
     const user = creds.userId ? await getUser(deps.db, company.id, creds.userId) : null;
-    const server = buildMcpServer(
-      { db: deps.db, catalog: deps.catalog, version: deps.version },
-      { company, user },
-      (err) => logger.error({ err }, 'mcp tool failed'),
-    );
+    const server = buildMcpServer(deps, { company, user }, (err) => logger.error({ err }, 'mcp tool failed'));
     const transport = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
     await server.connect(transport);

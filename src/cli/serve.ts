@@ -7,7 +7,7 @@ import { removeLocalServerInfo, writeLocalServerInfo } from './local-server.js';
 
 export async function serve(config: Config): Promise<void> {
   const embedded = !config.databaseUrl;
-  const deps = await createDeps(config, { localAdminToken: embedded, demoCatalog: true });
+  const deps = await createDeps(config, { localAdminToken: embedded, demoCatalog: true, worker: true });
   const app = await buildApp(deps);
 
   try {

@@ -1,7 +1,7 @@
 // check_balance: ask the integrator whether the shopper can pay an amount (their balance_check webhook).
 import { z } from 'zod';
-import { paymentsNotConfigured } from './payments.js';
-import { defineTool, userIdInput } from './tool.js';
+import { normalizeMoney } from '../money.js';
+import { actingUser, defineTool, userIdInput } from './tool.js';
 
 export const checkBalance = defineTool({
   name: 'check_balance',
@@ -28,8 +28,11 @@ export const checkBalance = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   actsForUser: true,
-  async run() {
-    return paymentsNotConfigured();
+  async run(ctx, input) {
+    const user = await actingUser(ctx, input.user_id);
+    const amount = normalizeMoney(input.amount);
+    const answer = await ctx.services.checkout.checkBalance(ctx.company, user, amount, input.currency);
+    return { ...answer, amount, currency: input.currency };
   },
   render: (o) =>
     o.approved

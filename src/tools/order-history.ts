@@ -1,8 +1,8 @@
 // order_history: the shopper's orders, newest first.
 import { z } from 'zod';
+import { listUserOrders } from '../commerce/orders.js';
 import { orderSchema } from '../commerce/order-views.js';
-import { paymentsNotConfigured } from './payments.js';
-import { defineTool, READ_ONLY, userIdInput } from './tool.js';
+import { actingUser, defineTool, READ_ONLY, userIdInput } from './tool.js';
 
 export const orderHistory = defineTool({
   name: 'order_history',
@@ -17,11 +17,17 @@ export const orderHistory = defineTool({
   output: z.object({ orders: z.array(orderSchema) }),
   annotations: READ_ONLY,
   actsForUser: true,
-  async run() {
-    return paymentsNotConfigured();
+  async run(ctx, input) {
+    const user = await actingUser(ctx, input.user_id);
+    return { orders: await listUserOrders(ctx.services.db, user.id, input.limit) };
   },
   render: ({ orders }) =>
     orders.length
-      ? orders.map((o) => `- ${o.id}: ${o.status}, ${o.amount} ${o.currency}, ${o.created_at}`).join('\n')
+      ? orders
+          .map(
+            (o) =>
+              `- ${o.id}: ${o.status}, ${o.amount} ${o.currency}, ${o.items.map((i) => `${i.quantity} x ${i.product}`).join(', ')}, ${o.created_at}`,
+          )
+          .join('\n')
       : 'No orders yet.',
 });

@@ -1,6 +1,7 @@
 // The tool type: data plus a function, written once and served over MCP, to the chat agent and (for some) REST.
 import { z } from 'zod';
 import type { Catalog } from '../catalog/service.js';
+import type { Checkout } from '../commerce/checkout.js';
 import { getUser, type CompanyRow, type UserRow } from '../commerce/index.js';
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
@@ -11,7 +12,7 @@ export type ToolContext = {
   company: CompanyRow;
   /** The end user the session is bound to, if any: tools act for that user only. */
   user: UserRow | null;
-  services: { db: Db; catalog: Catalog };
+  services: { db: Db; catalog: Catalog; checkout: Checkout };
 };
 
 /** MCP tool annotations: hints for hosts, e.g. whether to ask before running. */

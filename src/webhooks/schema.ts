@@ -13,7 +13,14 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
  * delivered: answered as expected; failed: answered with a final no-go, or not retried by nature (balance_check);
  * dead: retries exhausted, kept for redelivery; cancelled: no longer needed (its order moved on).
  */
-export const DELIVERY_STATUSES = ['pending', 'delivering', 'delivered', 'failed', 'dead', 'cancelled'] as const;
+export const DELIVERY_STATUSES = [
+  'pending',
+  'delivering',
+  'delivered',
+  'failed',
+  'dead',
+  'cancelled',
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const webhookDeliveries = pgTable(

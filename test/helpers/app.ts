@@ -15,6 +15,8 @@ export async function startTestApp(
     config?: Partial<Config>;
     logger?: pino.Logger;
     demoCatalog?: boolean;
+    /** Run the outbox worker (off by default: tests drive deliveries themselves unless they test the worker). */
+    worker?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -23,6 +25,7 @@ export async function startTestApp(
     database: database.target,
     logger: options.logger ?? pino({ level: 'silent' }),
     demoCatalog: options.demoCatalog ?? false,
+    worker: options.worker ?? false,
   });
   const app = await buildApp(deps);
   await app.ready();

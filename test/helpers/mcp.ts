@@ -6,10 +6,7 @@ import { buildMcpServer } from '../../src/transport/mcp/server.js';
 import type { TestApp } from './app.js';
 
 export async function connectInMemory(t: TestApp, binding: { company: CompanyRow; user?: UserRow | null }) {
-  const server = buildMcpServer(
-    { db: t.db, catalog: t.deps.catalog, version: t.deps.version },
-    { company: binding.company, user: binding.user ?? null },
-  );
+  const server = buildMcpServer(t.deps, { company: binding.company, user: binding.user ?? null });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'aisle-test', version: '1.0.0' });
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);

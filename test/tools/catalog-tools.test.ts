@@ -13,7 +13,7 @@ beforeAll(async () => {
   ctx = {
     company: (await createCompany(t.db, { name: 'Tools' })).company,
     user: null,
-    services: { db: t.db, catalog: t.deps.catalog },
+    services: { db: t.db, catalog: t.deps.catalog, checkout: t.deps.checkout },
   };
 });
 afterAll(() => t.close());

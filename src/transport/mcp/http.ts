@@ -143,10 +143,8 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
 
     const userRef = request.headers['x-user-id'] ?? (request.query as Record<string, unknown>).user_id;
     const user = typeof userRef === 'string' && userRef ? await getUser(deps.db, company.id, userRef) : null;
-    const server = buildMcpServer(
-      { db: deps.db, catalog: deps.catalog, version: deps.version },
-      { company, user },
-      (err) => request.log.error({ err }, 'mcp tool failed'),
+    const server = buildMcpServer(deps, { company, user }, (err) =>
+      request.log.error({ err }, 'mcp tool failed'),
     );
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

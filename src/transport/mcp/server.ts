@@ -3,6 +3,7 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { Checkout } from '../../commerce/checkout.js';
 import type { Catalog } from '../../catalog/service.js';
 import type { CompanyRow, UserRow } from '../../commerce/index.js';
 import type { Db } from '../../db/client.js';
@@ -10,7 +11,7 @@ import { AppError } from '../../errors.js';
 import { inputSchemaFor, toolsFor, type ToolContext } from '../../tools/index.js';
 
 export type McpBinding = { company: CompanyRow; user: UserRow | null };
-export type McpDeps = { db: Db; catalog: Catalog; version: string };
+export type McpDeps = { db: Db; catalog: Catalog; checkout: Checkout; version: string };
 
 export const INSTRUCTIONS = [
   'You help a shopper find and buy products from the stores connected to Aisle.',
@@ -45,7 +46,10 @@ export function buildMcpServer(
     { name: 'aisle', title: 'Aisle shopping', version: deps.version },
     { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
   );
-  const ctx: ToolContext = { ...binding, services: { db: deps.db, catalog: deps.catalog } };
+  const ctx: ToolContext = {
+    ...binding,
+    services: { db: deps.db, catalog: deps.catalog, checkout: deps.checkout },
+  };
 
   for (const tool of toolsFor(binding.company)) {
     server.registerTool(

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../app.js';
 import { requireAdmin, requireCompany } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { installIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
 import { limitPerApiKey } from './rate-limit.js';
 import { addressRoutes } from './routes/addresses.js';
@@ -19,6 +20,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
   await app.register(
     async (v1) => {
       requireCompany(v1, deps.db);
+      installIdempotency(v1, deps.db);
       await limitPerApiKey(v1, { max: deps.config.rateLimitPerMinute, redis: deps.redis });
       await v1.register(userRoutes, { db: deps.db });
       await v1.register(addressRoutes, { db: deps.db });
