@@ -3,6 +3,7 @@ import { and, asc, count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
+import { normalizeMoney } from '../money.js';
 import { users, type UserRow } from './schema.js';
 
 export const externalUserIdSchema = z
@@ -22,11 +23,26 @@ export const displayNameSchema = z
   .max(200)
   .describe('The name shown for this user; may be empty.');
 
+const limit = z
+  .string()
+  .regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal amount such as "250.00"')
+  .nullable();
+
+export const spendingLimitsSchema = z
+  .object({
+    per_order: limit.describe('Most one order may cost; null = no limit.'),
+    per_day: limit.describe('Most the user may spend in any 24 hours; null = no limit.'),
+  })
+  .describe('Checked before any payment webhook is sent; an order over a limit is refused.');
+
+export const spendingLimitsPatchSchema = spendingLimitsSchema.partial().strict();
+
 export const userViewSchema = z
   .object({
     id: z.string().describe('Aisle\'s id for the user ("usr_…").'),
     external_user_id: z.string().describe("Your app's id for the user."),
     display_name: z.string(),
+    spending_limits: spendingLimitsSchema,
     created_at: z.string().describe('ISO 8601, UTC.'),
   })
   .describe('User');
@@ -38,6 +54,7 @@ export function toUserView(row: UserRow): UserView {
     id: row.id,
     external_user_id: row.externalUserId,
     display_name: row.displayName,
+    spending_limits: { per_order: row.spendLimitPerOrder, per_day: row.spendLimitPerDay },
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -91,14 +108,25 @@ export async function getUser(db: Db, companyId: string, ref: string): Promise<U
   return user;
 }
 
-export async function updateUser(db: Db, companyId: string, ref: string, patch: { displayName?: string }) {
+export type UserPatch = {
+  displayName?: string;
+  spendingLimits?: { per_order?: string | null; per_day?: string | null };
+};
+
+export async function updateUser(db: Db, companyId: string, ref: string, patch: UserPatch) {
   const user = await getUser(db, companyId, ref);
-  if (patch.displayName === undefined) return user;
-  const [row] = await db
-    .update(users)
-    .set({ displayName: patch.displayName })
-    .where(eq(users.id, user.id))
-    .returning();
+  const limits = patch.spendingLimits ?? {};
+  const set = {
+    ...(patch.displayName !== undefined && { displayName: patch.displayName }),
+    ...(limits.per_order !== undefined && {
+      spendLimitPerOrder: limits.per_order && normalizeMoney(limits.per_order),
+    }),
+    ...(limits.per_day !== undefined && {
+      spendLimitPerDay: limits.per_day && normalizeMoney(limits.per_day),
+    }),
+  };
+  if (Object.keys(set).length === 0) return user;
+  const [row] = await db.update(users).set(set).where(eq(users.id, user.id)).returning();
   return row!;
 }
 

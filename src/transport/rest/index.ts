@@ -9,9 +9,12 @@ import { limitPerApiKey } from './rate-limit.js';
 import { addressRoutes } from './routes/addresses.js';
 import { adminCatalogRoutes } from './routes/admin-catalog.js';
 import { adminCompanyRoutes } from './routes/admin-companies.js';
+import { adminOrderRoutes } from './routes/admin-orders.js';
 import { healthRoutes } from './routes/health.js';
+import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
 import { userRoutes } from './routes/users.js';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
 
 export async function registerRest(app: FastifyInstance, deps: Deps): Promise<void> {
   installErrorHandling(app);
@@ -25,6 +28,8 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       await v1.register(userRoutes, { db: deps.db });
       await v1.register(addressRoutes, { db: deps.db });
       await v1.register(productRoutes, { catalog: deps.catalog });
+      await v1.register(orderRoutes, { db: deps.db, checkout: deps.checkout });
+      await v1.register(webhookDeliveryRoutes, { db: deps.db, kick: () => deps.outbox?.kick() });
     },
     { prefix: '/api/v1' },
   );
@@ -33,6 +38,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       requireAdmin(admin, deps.adminTokens);
       await admin.register(adminCompanyRoutes, { db: deps.db });
       await admin.register(adminCatalogRoutes, { db: deps.db, catalog: deps.catalog });
+      await admin.register(adminOrderRoutes, { db: deps.db, checkout: deps.checkout });
     },
     { prefix: '/api/admin' },
   );

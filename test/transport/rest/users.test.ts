@@ -25,6 +25,7 @@ describe('POST /api/v1/users/', () => {
       id: expect.stringMatching(/^usr_/),
       external_user_id: 'user_alice_123',
       display_name: 'Alice',
+      spending_limits: { per_order: null, per_day: null },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     const again = await post(a, { external_user_id: 'user_alice_123', display_name: 'Alice' });

@@ -8,6 +8,7 @@ import {
   listUsers,
   registerUser,
   toUserView,
+  spendingLimitsPatchSchema,
   updateUser,
   userViewSchema,
 } from '../../../commerce/index.js';
@@ -88,7 +89,13 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
         summary: 'Update a user',
         security,
         params: userRefParams,
-        body: z.object({ display_name: displayNameSchema }).strict(),
+        description: 'Renames the user and sets their spending limits; fields left out are kept.',
+        body: z
+          .object({
+            display_name: displayNameSchema.optional(),
+            spending_limits: spendingLimitsPatchSchema.optional(),
+          })
+          .strict(),
         response: { 200: userViewSchema, ...errors },
       },
     },
@@ -96,6 +103,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       toUserView(
         await updateUser(db, companyOf(request).id, request.params.user_id, {
           displayName: request.body.display_name,
+          spendingLimits: request.body.spending_limits,
         }),
       ),
   );
