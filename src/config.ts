@@ -59,6 +59,7 @@ const envSchema = z.object({
   AISLE_OUTBOX_POLL_MS: integer(1000, 10, 60_000),
   AISLE_OUTBOX_WORKER: optionalString.pipe(z.enum(['on', 'off']).optional().default('on')),
   AISLE_QUOTE_TTL_SECONDS: integer(900, 10, 86_400),
+  AISLE_MCP_ELICITATION_TIMEOUT_MS: integer(120_000, 100, 3_600_000),
   AISLE_CHECKOUT_TIMEOUT_SECONDS: integer(900, 10, 86_400),
   MEILI_HOST: urlWithProtocol(['http:', 'https:']),
   MEILI_API_KEY: optionalString,
@@ -119,6 +120,10 @@ export type Config = {
     retryMaxMs: number;
   };
   outbox: { pollMs: number; worker: boolean };
+  mcp: {
+    /** How long buy_product waits for the human's answer to an elicitation before falling back to the token path. */
+    elicitationTimeoutMs: number;
+  };
   checkout: {
     /** How long a quote can be confirmed. */
     quoteTtlSeconds: number;
@@ -172,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: e.AISLE_WEBHOOK_RETRY_MAX_MS,
     },
     outbox: { pollMs: e.AISLE_OUTBOX_POLL_MS, worker: e.AISLE_OUTBOX_WORKER === 'on' },
+    mcp: { elicitationTimeoutMs: e.AISLE_MCP_ELICITATION_TIMEOUT_MS },
     checkout: {
       quoteTtlSeconds: e.AISLE_QUOTE_TTL_SECONDS,
       pendingTimeoutSeconds: e.AISLE_CHECKOUT_TIMEOUT_SECONDS,

@@ -29,6 +29,7 @@ export const BUY_STATUSES = [
   'price_changed',
   'out_of_stock',
   'quote_expired',
+  'not_confirmed',
 ] as const;
 
 export type BuyResult = {

@@ -13,7 +13,14 @@ export type ToolContext = {
   /** The end user the session is bound to, if any: tools act for that user only. */
   user: UserRow | null;
   services: { db: Db; catalog: Catalog; checkout: Checkout };
+  /**
+   * Asks the human directly (MCP elicitation), when the host can. 'unanswered' = the host did not answer in time or
+   * failed: fall back to a quote the shopper confirms in a later turn. Absent when the host cannot ask.
+   */
+  confirm?: (message: string) => Promise<ConfirmAnswer>;
 };
+
+export type ConfirmAnswer = 'accept' | 'decline' | 'cancel' | 'unanswered';
 
 /** MCP tool annotations: hints for hosts, e.g. whether to ask before running. */
 export type ToolAnnotations = {

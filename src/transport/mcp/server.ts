@@ -6,12 +6,20 @@ import { z } from 'zod';
 import type { Checkout } from '../../commerce/checkout.js';
 import type { Catalog } from '../../catalog/service.js';
 import type { CompanyRow, UserRow } from '../../commerce/index.js';
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { inputSchemaFor, toolsFor, type ToolContext } from '../../tools/index.js';
+import type { ConfirmAnswer } from '../../tools/tool.js';
 
 export type McpBinding = { company: CompanyRow; user: UserRow | null };
-export type McpDeps = { db: Db; catalog: Catalog; checkout: Checkout; version: string };
+export type McpDeps = {
+  db: Db;
+  catalog: Catalog;
+  checkout: Checkout;
+  version: string;
+  config: Pick<Config, 'mcp'>;
+};
 
 export const INSTRUCTIONS = [
   'You help a shopper find and buy products from the stores connected to Aisle.',
@@ -37,6 +45,35 @@ export function toolErrorResult(err: unknown): CallToolResult {
   };
 }
 
+const CONFIRM_SCHEMA = {
+  type: 'object' as const,
+  properties: {
+    confirm: {
+      type: 'boolean' as const,
+      title: 'Place this order',
+      description: 'Yes places the order and charges the total shown.',
+    },
+  },
+  required: ['confirm'],
+};
+
+/**
+ * Puts the quote in front of the human through the host (elicitation). Some hosts declare elicitation but never
+ * render it: after the timeout the answer is 'unanswered' and the tool falls back to the confirmation token.
+ */
+async function askHuman(server: McpServer, message: string, timeoutMs: number): Promise<ConfirmAnswer> {
+  try {
+    const result = await server.server.elicitInput(
+      { mode: 'form', message, requestedSchema: CONFIRM_SCHEMA },
+      { timeout: timeoutMs },
+    );
+    if (result.action === 'accept') return result.content?.confirm === true ? 'accept' : 'decline';
+    return result.action;
+  } catch {
+    return 'unanswered'; // timed out, or the host failed the request: the token path still works
+  }
+}
+
 export function buildMcpServer(
   deps: McpDeps,
   binding: McpBinding,
@@ -49,6 +86,11 @@ export function buildMcpServer(
   const ctx: ToolContext = {
     ...binding,
     services: { db: deps.db, catalog: deps.catalog, checkout: deps.checkout },
+    // Asked per call: the client's capabilities are known only after it initialised.
+    confirm: async (message) => {
+      if (!server.server.getClientCapabilities()?.elicitation) return 'unanswered';
+      return askHuman(server, message, deps.config.mcp.elicitationTimeoutMs);
+    },
   };
 
   for (const tool of toolsFor(binding.company)) {

@@ -91,17 +91,20 @@ describe('MCP over an in-memory transport, unbound to a shopper', () => {
       const listed = await call('get_addresses', { user_id: 'alice' });
       expect((listed.structuredContent as { addresses: unknown[] }).addresses).toHaveLength(1);
 
+      // This company has no webhook URL: money tools say so instead of pretending.
       for (const [name, args] of [
         ['check_balance', { user_id: 'alice', amount: '10.00' }],
         ['buy_product', { user_id: 'alice', variant_id: products[0]!.variants[0]!.id }],
-        ['order_history', { user_id: 'alice' }],
       ] as const) {
         const r = await call(name, args);
         expect(r.isError).toBe(true);
         expect(text(r)).toMatch(
-          /Payments are not configured on this Aisle server yet.*\(code: payments_not_configured\)/,
+          /Payments are not set up for this shop yet.*\(code: payments_not_configured\)/,
         );
       }
+      const history = await call('order_history', { user_id: 'alice' });
+      expect(history.structuredContent).toEqual({ orders: [] });
+      expect(text(history)).toBe('No orders yet.');
     } finally {
       await s.close();
     }
