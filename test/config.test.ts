@@ -28,6 +28,15 @@ describe('loadConfig', () => {
       AISLE_ADMIN_TOKEN: 'a-long-enough-token',
       REDIS_URL: 'redis://127.0.0.1:6379',
       AISLE_RATE_LIMIT_PER_MINUTE: '250',
+      AISLE_WEBHOOK_TIMEOUT_MS: '5000',
+      AISLE_WEBHOOK_MAX_ATTEMPTS: '8',
+      AISLE_WEBHOOK_RETRY_BASE_MS: '2000',
+      AISLE_WEBHOOK_RETRY_MAX_MS: '600000',
+      AISLE_OUTBOX_WORKER: 'off',
+      AISLE_OUTBOX_POLL_MS: '250',
+      AISLE_QUOTE_TTL_SECONDS: '300',
+      AISLE_CHECKOUT_TIMEOUT_SECONDS: '600',
+      AISLE_MCP_ELICITATION_TIMEOUT_MS: '30000',
     });
     expect(c).toEqual({
       port: 9000,
@@ -41,8 +50,22 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 250,
       allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
       demoCatalog: 'auto',
+      webhooks: { timeoutMs: 5000, maxAttempts: 8, retryBaseMs: 2000, retryMaxMs: 600000 },
+      outbox: { pollMs: 250, worker: false },
+      checkout: { quoteTtlSeconds: 300, pendingTimeoutSeconds: 600 },
+      mcp: { elicitationTimeoutMs: 30000 },
       meili: undefined,
     });
+  });
+
+  it('has webhook, outbox and checkout defaults, and refuses out-of-range values', () => {
+    expect(loadConfig({})).toMatchObject({
+      webhooks: { timeoutMs: 10_000, maxAttempts: 12, retryBaseMs: 10_000, retryMaxMs: 3_600_000 },
+      outbox: { pollMs: 1000, worker: true },
+      checkout: { quoteTtlSeconds: 900, pendingTimeoutSeconds: 900 },
+    });
+    expect(() => loadConfig({ AISLE_WEBHOOK_TIMEOUT_MS: '50' })).toThrow(/AISLE_WEBHOOK_TIMEOUT_MS/);
+    expect(() => loadConfig({ AISLE_OUTBOX_WORKER: 'maybe' })).toThrow(/AISLE_OUTBOX_WORKER/);
   });
 
   it('reads the Meilisearch settings', () => {
