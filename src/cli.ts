@@ -10,6 +10,7 @@ import { out, UsageError } from './cli/common.js';
 import { registerCompanyCommands } from './cli/company-commands.js';
 import { registerMcpCommand } from './cli/mcp-command.js';
 import { serve } from './cli/serve.js';
+import { registerWebhookCommands } from './cli/webhook-commands.js';
 import { VERSION } from './version.js';
 
 const program = new Command()
@@ -42,6 +43,7 @@ program
 registerCompanyCommands(program);
 registerCatalogCommands(program);
 registerMcpCommand(program);
+registerWebhookCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import {
 } from '../../../commerce/index.js';
 import type { Db } from '../../../db/client.js';
 import { TOOL_NAMES } from '../../../tools/index.js';
+import { TESTABLE_EVENTS, testCompanyWebhook, webhookTestReportSchema } from '../../../webhooks/test-send.js';
 import { errorBodySchema } from '../errors.js';
 
 const params = z.object({
@@ -155,5 +156,46 @@ export const adminCompanyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app,
       const { company, webhookSecret: secret } = await rotateWebhookSecret(db, request.params.company_id);
       return { ...toCompanyView(company), webhook_secret: secret };
     },
+  );
+
+  app.post(
+    '/companies/:company_id/webhook-test/',
+    {
+      schema: {
+        tags,
+        summary: 'Send test webhooks',
+        description:
+          'Sends a signed sample of each event (marked "test": true, ids "evt_test_…") to the company\'s webhook URL, ' +
+          'or to `url` signed with its webhook secret, and judges each answer against the reference. Creates no ' +
+          'order and no delivery; never returns the webhook secret. 200 whatever the endpoint answered: see `ok`.',
+        security,
+        params,
+        body: z
+          .object({
+            events: z
+              .array(z.enum(TESTABLE_EVENTS))
+              .min(1)
+              .optional()
+              .describe('Which events to send; all three by default.'),
+            url: webhookUrlSchema.optional().describe('Send here instead of the configured webhook URL.'),
+            timeout_ms: z
+              .number()
+              .int()
+              .min(100)
+              .max(120_000)
+              .default(10_000)
+              .describe('How long to wait for each answer.'),
+          })
+          .strict()
+          .default({ timeout_ms: 10_000 }),
+        response: { 200: webhookTestReportSchema, ...errors },
+      },
+    },
+    async (request) =>
+      testCompanyWebhook(db, request.params.company_id, {
+        events: request.body.events,
+        url: request.body.url,
+        timeoutMs: request.body.timeout_ms,
+      }),
   );
 };
