@@ -13,6 +13,7 @@ import {
   type CompanyRow,
 } from '../../commerce/index.js';
 import { AppError } from '../../errors.js';
+import { SessionEventStore } from './event-store.js';
 import { buildMcpServer } from './server.js';
 
 type Session = {
@@ -148,6 +149,7 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
     );
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      eventStore: new SessionEventStore(),
       onsessioninitialized: (id) => {
         const now = Date.now();
         sessions.set(id, {
