@@ -121,3 +121,44 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(local.status).toBe(200);
   });
 });
+
+describe('resumable streams', () => {
+  it('replays what a client missed after Last-Event-ID', async () => {
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    };
+    const opened = await rpc(a.headers, init);
+    const session = opened.headers.get('mcp-session-id')!;
+    await opened.text();
+    const headers = { ...a.headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+    await (await rpc(headers, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
+    const call = await rpc(headers, {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'search_products', arguments: { query: 'tent', limit: 1 } },
+    });
+    const sse = await call.text();
+    // The stream opens with an event that carries only an id: the point a client resumes from.
+    const ids = [...sse.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const replay = await fetch(`${base}/mcp`, {
+      headers: { ...headers, accept: 'text/event-stream', 'last-event-id': ids[0]! },
+      signal: AbortSignal.timeout(2000),
+    });
+    expect(replay.status).toBe(200);
+    const reader = replay.body!.getReader();
+    let text = '';
+    while (!text.includes('"id":2')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    expect(text).toContain(`id: ${ids[1]}`);
+    expect(text).toMatch(/"result":\{.*"products"/);
+  });
+});
