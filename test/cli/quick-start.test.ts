@@ -111,6 +111,7 @@ describe('quick start (curl from the reference against `aisle serve`)', () => {
       id: expect.stringMatching(/^usr_[0-9a-z]{26}$/),
       external_user_id: 'user_123',
       display_name: 'Alice',
+      spending_limits: { per_order: null, per_day: null },
       created_at: expect.any(String),
     });
     const user = body as { id: string; created_at: string };
