@@ -92,8 +92,18 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     await database.close();
     throw err;
   }
-  const onStockChange = (ids: string[]) =>
-    void catalog.sync(ids).catch((err: Error) => logger.warn({ err }, 'search index update failed'));
+  // Stock changes reach the search index in batches, off the checkout's own path.
+  const pendingSync = new Set<string>();
+  let syncTimer: NodeJS.Timeout | undefined;
+  const onStockChange = (ids: string[]) => {
+    for (const id of ids) pendingSync.add(id);
+    syncTimer ??= setTimeout(() => {
+      syncTimer = undefined;
+      const batch = [...pendingSync];
+      pendingSync.clear();
+      void catalog.sync(batch).catch((err: Error) => logger.warn({ err }, 'search index update failed'));
+    }, 100).unref();
+  };
   const delivery = { db: database.db, config, logger, version: VERSION, onStockChange };
   const checkout = createCheckout(delivery);
   const outbox = options.worker && config.outbox.worker ? startOutboxWorker(delivery) : null;
@@ -114,6 +124,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     adminTokens: adminTokens.filter((t): t is string => t !== undefined),
     version: VERSION,
     async close() {
+      clearTimeout(syncTimer);
       await outbox?.stop();
       stopRefresher();
       redis?.disconnect();

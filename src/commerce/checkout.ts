@@ -120,10 +120,10 @@ export function createCheckout(deps: CheckoutDeps) {
     return `${parts.join('. ')}.`;
   }
 
-  async function checkLimits(q: Pick<Db, 'select'>, user: UserRow, total: string) {
-    const [fresh] = await q.select().from(users).where(eq(users.id, user.id));
-    const perOrder = fresh?.spendLimitPerOrder;
-    const perDay = fresh?.spendLimitPerDay;
+  /** `fresh`: the user row as read now (limits may have changed since the session bound the user). */
+  async function checkLimits(q: Pick<Db, 'select'>, fresh: UserRow, total: string) {
+    const perOrder = fresh.spendLimitPerOrder;
+    const perDay = fresh.spendLimitPerDay;
     if (perOrder && toMinor(total) > toMinor(perOrder)) {
       throw new AppError(
         'forbidden',
@@ -138,7 +138,7 @@ export function createCheckout(deps: CheckoutDeps) {
         .from(orders)
         .where(
           and(
-            eq(orders.userId, user.id),
+            eq(orders.userId, fresh.id),
             inArray(orders.status, [...SPENDING]),
             gte(orders.createdAt, sql`now() - interval '24 hours'`),
           ),
@@ -158,11 +158,12 @@ export function createCheckout(deps: CheckoutDeps) {
   /** Delivers events claimed by this process, and the ones they lead to (balance_check -> charge). */
   async function deliverNow(
     rows: DeliveryRow[],
+    company?: CompanyRow,
   ): Promise<{ balance?: BalanceAnswer | null; error?: string | null }> {
     let last: { balance?: BalanceAnswer | null; error?: string | null } = {};
     const queue = [...rows];
     while (queue.length) {
-      const result = await processDelivery(deps, queue.shift()!);
+      const result = await processDelivery(deps, queue.shift()!, { company });
       last = result;
       queue.push(...result.next);
     }
@@ -187,7 +188,7 @@ export function createCheckout(deps: CheckoutDeps) {
       case 'DECLINED':
         return {
           status: 'declined',
-          message: `${again}The shop declined ${what}: ${order.status_reason ?? 'no reason given'}. Nothing was charged.`,
+          message: `${again}The shop declined ${what}: ${sentence(order.status_reason ?? 'no reason given')}`,
           quote: null,
           order,
         };
@@ -196,7 +197,7 @@ export function createCheckout(deps: CheckoutDeps) {
       case 'CANCELLED':
         return {
           status: 'payment_failed',
-          message: `${again}${what} was not paid: ${order.status_reason ?? order.status}. Nothing was charged.`,
+          message: `${again}${what} was not paid: ${sentence(order.status_reason ?? order.status)}`,
           quote: null,
           order,
         };
@@ -232,7 +233,8 @@ export function createCheckout(deps: CheckoutDeps) {
           order: null,
         };
       }
-      await checkLimits(db, user, priced.total);
+      const [fresh] = await db.select().from(users).where(eq(users.id, user.id));
+      await checkLimits(db, fresh ?? user, priced.total);
       const quote = await storeQuote(company, user, input.lines, priced);
       const items = quote.items
         .map((i) => `${i.quantity} x ${i.product} (${i.variant}) at ${i.price}`)
@@ -290,8 +292,9 @@ export function createCheckout(deps: CheckoutDeps) {
         );
         if (priced.hash !== quote.hash) return { kind: 'changed' as const, priced };
         if (priced.shortages.length) return { kind: 'short' as const, priced };
-        await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
-        await checkLimits(tx, user, priced.total);
+        // The user's row lock serialises their concurrent orders, so a daily limit cannot be overrun in parallel.
+        const [locked] = await tx.select().from(users).where(eq(users.id, user.id)).for('update');
+        await checkLimits(tx, locked ?? user, priced.total);
         const [order] = await tx
           .insert(orders)
           .values({
@@ -394,7 +397,7 @@ export function createCheckout(deps: CheckoutDeps) {
         };
       }
       deps.onStockChange?.(placed.productIds);
-      await deliverNow([placed.check]);
+      await deliverNow([placed.check], company);
       return resultFor(await orderView(placed.order.id));
     },
 
@@ -412,7 +415,7 @@ export function createCheckout(deps: CheckoutDeps) {
         },
         { token, leaseMs: leaseMs(config) },
       );
-      const { balance, error } = await deliverNow([row]);
+      const { balance, error } = await deliverNow([row], company);
       if (!balance) {
         throw new AppError(
           'unavailable',
@@ -472,6 +475,12 @@ export function createCheckout(deps: CheckoutDeps) {
     },
   };
 }
+
+/** A reason as a sentence that says nothing was charged, without saying it twice. */
+const sentence = (reason: string) => {
+  const s = /[.!?]$/.test(reason) ? reason : `${reason}.`;
+  return /nothing was charged/i.test(s) ? s : `${s} Nothing was charged.`;
+};
 
 // jsonb does not keep key order, so lines compare by their values.
 const lineKey = (lines: QuotedLine[]) => lines.map((l) => `${l.variant_id}x${l.quantity}`).join(',');

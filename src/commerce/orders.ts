@@ -116,7 +116,9 @@ export async function moveOrder(
     actor: move.actor,
     note: move.note ?? move.reason ?? '',
   });
-  const items = (await itemsOf(tx, [orderId])).get(orderId) ?? [];
+  // Items are read only for the moves that need them (the hot path APPROVED -> PAID does not).
+  const needsItems = RELEASES_STOCK.includes(move.to) || FOLLOWED_UP.includes(move.to);
+  const items = needsItems ? ((await itemsOf(tx, [orderId])).get(orderId) ?? []) : [];
   if (RELEASES_STOCK.includes(move.to)) {
     await releaseStock(tx, items);
     await cancelPendingEvents(tx, orderId, ['balance_check']);

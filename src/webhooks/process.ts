@@ -7,7 +7,7 @@ import { merchants } from '../catalog/schema.js';
 import { handoffFor } from '../commerce/handoff.js';
 import { orders } from '../commerce/order-schema.js';
 import { itemsOf, moveOrder, noteOrder, type MoveResult } from '../commerce/orders.js';
-import { companies, users } from '../commerce/schema.js';
+import { companies, type CompanyRow } from '../commerce/schema.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { enqueueEvent, retryDelayMs, settleAttempt, type AttemptRecord, type Queryable } from './outbox.js';
@@ -46,7 +46,12 @@ type Outcome = {
   apply?: (tx: Queryable) => Promise<{ next: DeliveryRow[]; moved?: MoveResult }>;
 };
 
-export async function processDelivery(deps: DeliveryDeps, row: DeliveryRow): Promise<Processed> {
+/** `company`: the row the caller already holds (the checkout that placed the order), saving a read. */
+export async function processDelivery(
+  deps: DeliveryDeps,
+  row: DeliveryRow,
+  hint: { company?: CompanyRow } = {},
+): Promise<Processed> {
   const { db, config } = deps;
   const settings = { followupAttempts: config.webhooks.maxAttempts };
   let attempt: AttemptRecord;
@@ -56,7 +61,10 @@ export async function processDelivery(deps: DeliveryDeps, row: DeliveryRow): Pro
   if (row.event === 'merchant_order') {
     ({ attempt, outcome } = await handOff(db, row));
   } else {
-    const [company] = await db.select().from(companies).where(eq(companies.id, row.companyId));
+    const company =
+      hint.company?.id === row.companyId
+        ? hint.company
+        : (await db.select().from(companies).where(eq(companies.id, row.companyId)))[0];
     let res: WebhookResponse;
     if (!company?.webhookUrl) {
       res = {
@@ -182,10 +190,6 @@ export async function processDelivery(deps: DeliveryDeps, row: DeliveryRow): Pro
         settings,
       );
       if (!moved.moved) return { next: [], moved };
-      const [user] = await tx
-        .select({ ext: users.externalUserId })
-        .from(users)
-        .where(eq(users.id, moved.order.userId));
       const items = (await itemsOf(tx, [orderId])).get(orderId) ?? [];
       const charge = await enqueueEvent(
         tx,
@@ -193,7 +197,7 @@ export async function processDelivery(deps: DeliveryDeps, row: DeliveryRow): Pro
           companyId: r.companyId,
           orderId,
           event: 'charge',
-          payload: chargePayload(moved.order, user?.ext ?? '', items),
+          payload: chargePayload(moved.order, String(r.payload.user_id ?? ''), items),
           maxAttempts: config.webhooks.maxAttempts,
         },
         { token: r.leaseToken!, leaseMs: leaseMs(config) },

@@ -1,7 +1,7 @@
 // Checkout end to end through the buy_product / check_balance / order_history tools, against a real integrator
 // webhook server on loopback: approve, decline, 500, timeout, invalid JSON, bad signature, charge retries.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { orders } from '../../src/commerce/order-schema.js';
 import { rotateWebhookSecret } from '../../src/commerce/index.js';
 import { webhookDeliveries } from '../../src/webhooks/schema.js';
@@ -143,7 +143,7 @@ describe('buy_product', () => {
       expect(result.status).toBe('payment_failed');
       expect(result.order!.status).toBe('PAYMENT_FAILED');
       expect(result.order!.status_reason).toMatch(reason);
-      expect(result.message).toMatch(/Nothing was charged/);
+      expect(result.message).toMatch(/nothing was charged\.$/i);
       expect(await s.stockOf(s.v['shoe-v0']!)).toBe(10);
       expect(s.integrator.of('charge')).toHaveLength(0);
     },
@@ -299,6 +299,11 @@ describe('buy_product', () => {
   it('200 concurrent buyers of the last 10 units: exactly 10 orders paid, 190 clear sold-out answers', async () => {
     const s = await shop();
     await s.setStock(s.v['shoe-v1']!, 10);
+    // 200 confirmations at once keep the event loop busy: give the integrator's answers the default time.
+    t.deps.config.webhooks.timeoutMs = 10_000;
+    onTestFinished(() => {
+      t.deps.config.webhooks.timeoutMs = 300;
+    });
     const quotes = [];
     for (let i = 0; i < 200; i++)
       quotes.push((await buy(s, { variant_id: s.v['shoe-v1'] })).quote!.confirmation_token);
