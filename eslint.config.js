@@ -4,7 +4,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.aisle', '.scratch', 'coverage', 'src/db/migrations'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      '.aisle',
+      '.scratch',
+      'coverage',
+      'src/db/migrations',
+      'test/fixtures/reference',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,7 +4,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createAgent, type Agent } from './agent/agent.js';
 import { loadDemoCatalog } from './catalog/demo.js';
+import type { ModelClient } from './agent/model.js';
 import { startIndexRefresher } from './catalog/index-refresher.js';
 import { createSearchIndex, type SearchIndex } from './catalog/search/index.js';
 import { createCatalog, type Catalog } from './catalog/service.js';
@@ -15,6 +17,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { registerMcpHttp } from './transport/mcp/http.js';
 import { registerRest } from './transport/rest/index.js';
+import { registerChatSocket } from './transport/ws/chat.js';
 import { VERSION } from './version.js';
 import { startOutboxWorker, type OutboxWorker } from './webhooks/worker.js';
 
@@ -25,6 +28,8 @@ export type Deps = {
   db: Db;
   catalog: Catalog;
   checkout: Checkout;
+  /** The chat agent (Claude, or the offline agent without ANTHROPIC_API_KEY). */
+  agent: Agent;
   /** Delivers queued webhooks and merchant hand-offs; null when this process runs none (AISLE_OUTBOX_WORKER=off). */
   outbox: OutboxWorker | null;
   searchIndex: SearchIndex;
@@ -46,6 +51,8 @@ export type DepsOptions = {
   demoCatalog?: boolean;
   /** Run the outbox worker in this process (servers and `aisle mcp` do; one-shot CLI commands do not). */
   worker?: boolean;
+  /** Overrides the chat model (tests and benchmarks). */
+  model?: ModelClient;
 };
 
 export async function createDeps(config: Config, options: DepsOptions = {}): Promise<Deps> {
@@ -106,6 +113,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
   };
   const delivery = { db: database.db, config, logger, version: VERSION, onStockChange };
   const checkout = createCheckout(delivery);
+  const agent = createAgent({ db: database.db, config, logger, model: options.model });
   const outbox = options.worker && config.outbox.worker ? startOutboxWorker(delivery) : null;
   const adminTokens = [
     config.adminToken,
@@ -118,6 +126,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     db: database.db,
     catalog,
     checkout,
+    agent,
     outbox,
     searchIndex,
     redis,
@@ -158,5 +167,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   await registerRest(app, deps);
   await registerMcpHttp(app, deps);
+  await registerChatSocket(app, deps);
   return app;
 }

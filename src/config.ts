@@ -61,6 +61,17 @@ const envSchema = z.object({
   AISLE_QUOTE_TTL_SECONDS: integer(900, 10, 86_400),
   AISLE_MCP_ELICITATION_TIMEOUT_MS: integer(120_000, 100, 3_600_000),
   AISLE_CHECKOUT_TIMEOUT_SECONDS: integer(900, 10, 86_400),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: urlWithProtocol(['http:', 'https:']),
+  ANTHROPIC_MODEL: optionalString.transform((v) => v ?? 'claude-sonnet-5'),
+  AISLE_AGENT_MAX_ROUNDS: integer(8, 1, 50),
+  AISLE_AGENT_MAX_TOKENS: integer(1024, 64, 64_000),
+  AISLE_AGENT_CONTEXT_TOKENS: integer(24_000, 1000, 1_000_000),
+  AISLE_AGENT_TIMEOUT_MS: integer(60_000, 1000, 600_000),
+  AISLE_CHAT_MESSAGES_PER_MINUTE: integer(30, 1, 10_000),
+  AISLE_CHAT_MAX_MESSAGE_CHARS: integer(4000, 1, 100_000),
+  AISLE_CHAT_SESSION_TTL_SECONDS: integer(900, 10, 86_400),
+  AISLE_CHAT_HEARTBEAT_MS: integer(30_000, 100, 600_000),
   MEILI_HOST: urlWithProtocol(['http:', 'https:']),
   MEILI_API_KEY: optionalString,
   MEILI_INDEX: optionalString.pipe(
@@ -120,6 +131,28 @@ export type Config = {
     retryMaxMs: number;
   };
   outbox: { pollMs: number; worker: boolean };
+  agent: {
+    /** Claude when set; else the offline deterministic agent. */
+    anthropicApiKey: string | undefined;
+    anthropicBaseUrl: string | undefined;
+    model: string;
+    /** Model calls (tool rounds) per chat turn at most. */
+    maxRounds: number;
+    maxTokens: number;
+    /** The conversation sent to the model is trimmed to about this many tokens, keeping the latest turns. */
+    contextTokens: number;
+    /** One model call may take this long (retries included) before the turn gives up with a friendly message. */
+    timeoutMs: number;
+  };
+  chat: {
+    /** Messages a minute per socket; more closes it with 4029. */
+    messagesPerMinute: number;
+    maxMessageChars: number;
+    /** How long a token from POST /api/v1/sessions/ can open a socket. */
+    sessionTtlSeconds: number;
+    /** Sockets are pinged this often; one that did not answer the previous ping is closed. */
+    heartbeatMs: number;
+  };
   mcp: {
     /** How long buy_product waits for the human's answer to an elicitation before falling back to the token path. */
     elicitationTimeoutMs: number;
@@ -178,6 +211,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     outbox: { pollMs: e.AISLE_OUTBOX_POLL_MS, worker: e.AISLE_OUTBOX_WORKER === 'on' },
     mcp: { elicitationTimeoutMs: e.AISLE_MCP_ELICITATION_TIMEOUT_MS },
+    agent: {
+      anthropicApiKey: e.ANTHROPIC_API_KEY,
+      anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
+      model: e.ANTHROPIC_MODEL,
+      maxRounds: e.AISLE_AGENT_MAX_ROUNDS,
+      maxTokens: e.AISLE_AGENT_MAX_TOKENS,
+      contextTokens: e.AISLE_AGENT_CONTEXT_TOKENS,
+      timeoutMs: e.AISLE_AGENT_TIMEOUT_MS,
+    },
+    chat: {
+      messagesPerMinute: e.AISLE_CHAT_MESSAGES_PER_MINUTE,
+      maxMessageChars: e.AISLE_CHAT_MAX_MESSAGE_CHARS,
+      sessionTtlSeconds: e.AISLE_CHAT_SESSION_TTL_SECONDS,
+      heartbeatMs: e.AISLE_CHAT_HEARTBEAT_MS,
+    },
     checkout: {
       quoteTtlSeconds: e.AISLE_QUOTE_TTL_SECONDS,
       pendingTimeoutSeconds: e.AISLE_CHECKOUT_TIMEOUT_SECONDS,

@@ -37,6 +37,17 @@ describe('loadConfig', () => {
       AISLE_QUOTE_TTL_SECONDS: '300',
       AISLE_CHECKOUT_TIMEOUT_SECONDS: '600',
       AISLE_MCP_ELICITATION_TIMEOUT_MS: '30000',
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999',
+      ANTHROPIC_MODEL: 'claude-opus-5-5',
+      AISLE_AGENT_MAX_ROUNDS: '5',
+      AISLE_AGENT_MAX_TOKENS: '2048',
+      AISLE_AGENT_CONTEXT_TOKENS: '8000',
+      AISLE_AGENT_TIMEOUT_MS: '20000',
+      AISLE_CHAT_MESSAGES_PER_MINUTE: '10',
+      AISLE_CHAT_MAX_MESSAGE_CHARS: '500',
+      AISLE_CHAT_SESSION_TTL_SECONDS: '60',
+      AISLE_CHAT_HEARTBEAT_MS: '5000',
     });
     expect(c).toEqual({
       port: 9000,
@@ -54,6 +65,16 @@ describe('loadConfig', () => {
       outbox: { pollMs: 250, worker: false },
       checkout: { quoteTtlSeconds: 300, pendingTimeoutSeconds: 600 },
       mcp: { elicitationTimeoutMs: 30000 },
+      agent: {
+        anthropicApiKey: 'sk-ant-test',
+        anthropicBaseUrl: 'http://127.0.0.1:9999',
+        model: 'claude-opus-5-5',
+        maxRounds: 5,
+        maxTokens: 2048,
+        contextTokens: 8000,
+        timeoutMs: 20000,
+      },
+      chat: { messagesPerMinute: 10, maxMessageChars: 500, sessionTtlSeconds: 60, heartbeatMs: 5000 },
       meili: undefined,
     });
   });

@@ -71,6 +71,8 @@ export function createCheckout(deps: CheckoutDeps) {
       total: priced.total,
       currency: priced.currency,
       expiresAt,
+      // This process's clock, like the chat turn's start it is compared with (confirmation_needs_shopper).
+      createdAt: new Date(),
     });
     return {
       confirmation_token: token,
@@ -253,7 +255,7 @@ export function createCheckout(deps: CheckoutDeps) {
     async confirm(
       company: CompanyRow,
       user: UserRow,
-      input: { token: string; lines?: QuotedLine[]; addressId?: string },
+      input: { token: string; lines?: QuotedLine[]; addressId?: string; quotedBefore?: Date },
     ): Promise<BuyResult> {
       requireWebhook(company);
       const [quote] = await db
@@ -268,6 +270,14 @@ export function createCheckout(deps: CheckoutDeps) {
         );
       }
       assertSamePurchase(quote, input);
+      if (input.quotedBefore && quote.createdAt >= input.quotedBefore) {
+        throw new AppError(
+          'conflict',
+          'This quote was made during the current message. Show it to the shopper and place the order only after ' +
+            'they say yes in their next message.',
+          { code: 'confirmation_needs_shopper' },
+        );
+      }
       const [existing] = await db.select({ id: orders.id }).from(orders).where(eq(orders.quoteId, quote.id));
       if (existing) return resultFor(await orderView(existing.id), true);
 

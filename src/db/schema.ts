@@ -4,3 +4,4 @@ export * from '../commerce/order-schema.js';
 export * from '../catalog/schema.js';
 export * from '../webhooks/schema.js';
 export * from '../transport/rest/idempotency-schema.js';
+export * from '../agent/schema.js';

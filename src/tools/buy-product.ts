@@ -75,6 +75,7 @@ export const buyProduct = defineTool({
         token: input.confirmation_token,
         lines,
         addressId: input.address_id,
+        quotedBefore: ctx.turnStartedAt,
       });
     }
     if (!lines) {

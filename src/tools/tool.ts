@@ -18,6 +18,11 @@ export type ToolContext = {
    * failed: fall back to a quote the shopper confirms in a later turn. Absent when the host cannot ask.
    */
   confirm?: (message: string) => Promise<ConfirmAnswer>;
+  /**
+   * In chat, when the shopper's current message arrived: a quote made since cannot be confirmed in the same turn,
+   * so only the shopper's next message can say yes (text in tool results, e.g. product descriptions, never can).
+   */
+  turnStartedAt?: Date;
 };
 
 export type ConfirmAnswer = 'accept' | 'decline' | 'cancel' | 'unanswered';

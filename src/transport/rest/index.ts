@@ -11,6 +11,7 @@ import { adminCatalogRoutes } from './routes/admin-catalog.js';
 import { adminCompanyRoutes } from './routes/admin-companies.js';
 import { adminOrderRoutes } from './routes/admin-orders.js';
 import { healthRoutes } from './routes/health.js';
+import { chatRoutes } from './routes/chat.js';
 import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
 import { userRoutes } from './routes/users.js';
@@ -29,6 +30,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       await v1.register(addressRoutes, { db: deps.db });
       await v1.register(productRoutes, { catalog: deps.catalog });
       await v1.register(orderRoutes, { db: deps.db, checkout: deps.checkout });
+      await v1.register(chatRoutes, { db: deps.db, sessionTtlSeconds: deps.config.chat.sessionTtlSeconds });
       await v1.register(webhookDeliveryRoutes, { db: deps.db, kick: () => deps.outbox?.kick() });
     },
     { prefix: '/api/v1' },

@@ -53,6 +53,8 @@ describe('/openapi.json', () => {
       'GET /api/admin/orders/{order_id}',
       'POST /api/admin/orders/{order_id}/status',
       'POST /api/admin/companies/{company_id}/webhook-test/',
+      'GET /api/v1/chat/history/',
+      'POST /api/v1/sessions/',
     ];
     expect(documented.sort()).toEqual(expected.sort());
   });

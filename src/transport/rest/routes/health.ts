@@ -16,6 +16,14 @@ const healthSchema = z.object({
     engine: z.enum(['embedded', 'meilisearch']),
     products: z.number().int().optional(),
   }),
+  agent: z.object({
+    mode: z
+      .enum(['anthropic', 'offline'])
+      .describe(
+        'offline: no ANTHROPIC_API_KEY, a deterministic rule-based agent answers the chat (labelled so).',
+      ),
+    model: z.string(),
+  }),
   rate_limit: z.object({
     store: z.enum(['memory', 'redis']),
     status: z.enum(['ok', 'error']).describe('With Redis down, requests are served unlimited.'),
@@ -55,6 +63,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: Deps }> = async (app, {
         version: deps.version,
         database: { ...database, driver: deps.database.driver },
         search,
+        agent: {
+          mode: deps.agent.model.offline ? ('offline' as const) : ('anthropic' as const),
+          model: deps.agent.model.model,
+        },
         rate_limit: {
           store: deps.redis ? ('redis' as const) : ('memory' as const),
           status: !deps.redis || deps.redis.status === 'ready' ? ('ok' as const) : ('error' as const),
