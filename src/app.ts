@@ -7,6 +7,13 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { createAgent, type Agent } from './agent/agent.js';
 import { loadDemoCatalog } from './catalog/demo.js';
 import type { ModelClient } from './agent/model.js';
+import type { StoreEvent } from './catalog/connectors/connector.js';
+import type { Connectors } from './catalog/connectors/connections.js';
+import { storeHandoff } from './catalog/connectors/handoff.js';
+import { keyFor, lazySealer, type Sealer } from './catalog/connectors/secrets.js';
+import type { StoreEventDeps } from './catalog/connectors/store-events.js';
+import { reconcileDue, type SyncDeps } from './catalog/connectors/sync.js';
+import { applyFulfilment } from './commerce/fulfilment.js';
 import { startIndexRefresher } from './catalog/index-refresher.js';
 import { createSearchIndex, type SearchIndex } from './catalog/search/index.js';
 import { createCatalog, type Catalog } from './catalog/service.js';
@@ -17,6 +24,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { registerMcpHttp } from './transport/mcp/http.js';
 import { registerRest } from './transport/rest/index.js';
+import { storeWebhookRoutes } from './transport/rest/routes/store-webhooks.js';
 import { registerChatSocket } from './transport/ws/chat.js';
 import { VERSION } from './version.js';
 import { startOutboxWorker, type OutboxWorker } from './webhooks/worker.js';
@@ -28,6 +36,8 @@ export type Deps = {
   db: Db;
   catalog: Catalog;
   checkout: Checkout;
+  /** Connected stores: their connectors, the credentials' sealer, and the sync engine's deps. */
+  stores: { connectors: Connectors; sealer: Sealer; sync: SyncDeps; events: StoreEventDeps };
   /** The chat agent (Claude, or the offline agent without ANTHROPIC_API_KEY). */
   agent: Agent;
   /** Delivers queued webhooks and merchant hand-offs; null when this process runs none (AISLE_OUTBOX_WORKER=off). */
@@ -51,6 +61,8 @@ export type DepsOptions = {
   demoCatalog?: boolean;
   /** Run the outbox worker in this process (servers and `aisle mcp` do; one-shot CLI commands do not). */
   worker?: boolean;
+  /** Store connectors by platform (the shipped ones unless a test gives its own). */
+  connectors?: Connectors;
   /** Overrides the chat model (tests and benchmarks). */
   model?: ModelClient;
 };
@@ -111,8 +123,37 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       void catalog.sync(batch).catch((err: Error) => logger.warn({ err }, 'search index update failed'));
     }, 100).unref();
   };
-  const delivery = { db: database.db, config, logger, version: VERSION, onStockChange };
+  const connectors: Connectors = { ...options.connectors };
+  const sealer = lazySealer(() => keyFor(config));
+  const delivery = {
+    db: database.db,
+    config,
+    logger,
+    version: VERSION,
+    onStockChange,
+    handoffFor: storeHandoff({ db: database.db, connectors, sealer }),
+  };
   const checkout = createCheckout(delivery);
+  const stores = {
+    connectors,
+    sealer,
+    sync: { db: database.db, index: searchIndex, connectors, sealer, logger },
+    events: {
+      db: database.db,
+      index: searchIndex,
+      connectors,
+      sealer,
+      onFulfilment: (merchantId: string, e: Extract<StoreEvent, { kind: 'fulfillment' }>) =>
+        applyFulfilment(database.db, checkout, { merchantId, ...e }),
+    },
+  };
+  let reconciler: NodeJS.Timeout | undefined;
+  if (options.worker && config.stores.reconcileIntervalSeconds > 0) {
+    reconciler = setInterval(
+      () => void reconcileDue(stores.sync, config.stores.reconcileIntervalSeconds),
+      Math.min(60_000, config.stores.reconcileIntervalSeconds * 1000),
+    ).unref();
+  }
   const agent = createAgent({ db: database.db, config, logger, model: options.model });
   const outbox = options.worker && config.outbox.worker ? startOutboxWorker(delivery) : null;
   const adminTokens = [
@@ -126,6 +167,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     db: database.db,
     catalog,
     checkout,
+    stores,
     agent,
     outbox,
     searchIndex,
@@ -134,6 +176,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     version: VERSION,
     async close() {
       clearTimeout(syncTimer);
+      clearInterval(reconciler);
       await outbox?.stop();
       stopRefresher();
       redis?.disconnect();
@@ -168,5 +211,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await registerRest(app, deps);
   await registerMcpHttp(app, deps);
   await registerChatSocket(app, deps);
+  await app.register(storeWebhookRoutes, { deps: deps.stores.events });
   return app;
 }

@@ -72,6 +72,11 @@ const envSchema = z.object({
   AISLE_CHAT_MAX_MESSAGE_CHARS: integer(4000, 1, 100_000),
   AISLE_CHAT_SESSION_TTL_SECONDS: integer(900, 10, 86_400),
   AISLE_CHAT_HEARTBEAT_MS: integer(30_000, 100, 600_000),
+  AISLE_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters (e.g. `openssl rand -base64 32`)',
+  }),
+  AISLE_PUBLIC_URL: urlWithProtocol(['http:', 'https:']),
+  AISLE_RECONCILE_INTERVAL_SECONDS: integer(900, 0, 86_400),
   MEILI_HOST: urlWithProtocol(['http:', 'https:']),
   MEILI_API_KEY: optionalString,
   MEILI_INDEX: optionalString.pipe(
@@ -153,6 +158,14 @@ export type Config = {
     /** Sockets are pinged this often; one that did not answer the previous ping is closed. */
     heartbeatMs: number;
   };
+  stores: {
+    /** Encrypts store credentials at rest; unset = a key file generated in AISLE_DATA_DIR (one node only). */
+    encryptionKey: string | undefined;
+    /** This server's public URL, for the webhook addresses stores are given. */
+    publicUrl: string | undefined;
+    /** How often connected stores are reconciled (changes the webhooks missed); 0 = never. */
+    reconcileIntervalSeconds: number;
+  };
   mcp: {
     /** How long buy_product waits for the human's answer to an elicitation before falling back to the token path. */
     elicitationTimeoutMs: number;
@@ -211,6 +224,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     outbox: { pollMs: e.AISLE_OUTBOX_POLL_MS, worker: e.AISLE_OUTBOX_WORKER === 'on' },
     mcp: { elicitationTimeoutMs: e.AISLE_MCP_ELICITATION_TIMEOUT_MS },
+    stores: {
+      encryptionKey: e.AISLE_ENCRYPTION_KEY,
+      publicUrl: e.AISLE_PUBLIC_URL,
+      reconcileIntervalSeconds: e.AISLE_RECONCILE_INTERVAL_SECONDS,
+    },
     agent: {
       anthropicApiKey: e.ANTHROPIC_API_KEY,
       anthropicBaseUrl: e.ANTHROPIC_BASE_URL,

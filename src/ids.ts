@@ -1,7 +1,19 @@
 // Prefixed, time-ordered ids ("usr_01jd…") and random secrets. Ids sort by creation time, so pages are stable.
 import { randomBytes } from 'node:crypto';
 
-export const ID_PREFIXES = ['cmp', 'usr', 'addr', 'prod', 'var', 'ord', 'mer', 'msg', 'evt', 'itm'] as const;
+export const ID_PREFIXES = [
+  'cmp',
+  'usr',
+  'addr',
+  'prod',
+  'var',
+  'ord',
+  'mer',
+  'msg',
+  'evt',
+  'itm',
+  'syn',
+] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 // Crockford base32, lower case: no I, L, O, U, so ids read aloud and copy cleanly.

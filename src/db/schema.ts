@@ -5,3 +5,4 @@ export * from '../catalog/schema.js';
 export * from '../webhooks/schema.js';
 export * from '../transport/rest/idempotency-schema.js';
 export * from '../agent/schema.js';
+export * from '../catalog/connectors/schema.js';

@@ -4,7 +4,8 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { merchants } from '../catalog/schema.js';
-import { handoffFor } from '../commerce/handoff.js';
+import { manualHandoff, type MerchantHandoff } from '../commerce/handoff.js';
+import type { MerchantRow } from '../catalog/schema.js';
 import { orders } from '../commerce/order-schema.js';
 import { itemsOf, moveOrder, noteOrder, type MoveResult } from '../commerce/orders.js';
 import { companies, type CompanyRow } from '../commerce/schema.js';
@@ -20,6 +21,8 @@ export type DeliveryDeps = {
   config: Pick<Config, 'webhooks'>;
   logger: Logger;
   version: string;
+  /** How a merchant receives its part of an order; manual fulfilment when it has no connected store. */
+  handoffFor?: (merchant: MerchantRow) => MerchantHandoff | undefined;
   /** Told which products' stock changed, so the search index follows. */
   onStockChange?: (productIds: string[]) => void;
 };
@@ -59,7 +62,7 @@ export async function processDelivery(
   let balance: BalanceAnswer | null | undefined;
 
   if (row.event === 'merchant_order') {
-    ({ attempt, outcome } = await handOff(db, row));
+    ({ attempt, outcome } = await handOff(deps, row));
   } else {
     const company =
       hint.company?.id === row.companyId
@@ -270,14 +273,18 @@ export async function processDelivery(
   }
 }
 
-async function handOff(db: Db, row: DeliveryRow): Promise<{ attempt: AttemptRecord; outcome: Outcome }> {
+async function handOff(
+  deps: Pick<DeliveryDeps, 'db' | 'handoffFor'>,
+  row: DeliveryRow,
+): Promise<{ attempt: AttemptRecord; outcome: Outcome }> {
+  const { db } = deps;
   const started = performance.now();
   const [merchant] = await db
     .select()
     .from(merchants)
     .where(eq(merchants.id, row.merchantId ?? ''));
   const result = merchant
-    ? await handoffFor(merchant)(merchant, row.payload).catch((err: Error) => ({
+    ? await (deps.handoffFor?.(merchant) ?? manualHandoff)(merchant, row.payload).catch((err: Error) => ({
         ok: false as const,
         error: err.message,
         retryable: true,

@@ -1,0 +1,211 @@
+// Syncing a connected store into the catalog through the same upsert path as file imports. A run is recorded page
+// by page (cursor, counts, heartbeat), so a run whose process died is resumed where it stopped, and re-reading a
+// page never duplicates anything (upserts are keyed by the store's ids). A full sync then removes products the store
+// no longer has; a reconciliation asks only for what changed since the last one (what webhooks missed).
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/client.js';
+import { AppError } from '../../errors.js';
+import { importRecords } from '../import-file.js';
+import { syncProducts } from '../index-sync.js';
+import { products } from '../schema.js';
+import type { SearchIndex } from '../search/port.js';
+import { deleteProducts } from '../upsert.js';
+import { connectorFor, getConnection, type Connectors } from './connections.js';
+import { merchantConnections, syncRuns, type SyncRunRow } from './schema.js';
+import type { Sealer } from './secrets.js';
+
+export type SyncDeps = { db: Db; index: SearchIndex; connectors: Connectors; sealer: Sealer; logger: Logger };
+
+/** A running run whose heartbeat is older than this belonged to a process that died: it may be resumed. */
+const ABANDONED_MS = 60_000;
+/** Reconciliation overlaps the previous one by this much: clocks differ, and edits land mid-run. */
+const OVERLAP_MS = 5 * 60_000;
+
+async function claimRun(db: Db, merchantId: string, kind: SyncRunRow['kind'], since: Date | null) {
+  const [running] = await db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.merchantId, merchantId), eq(syncRuns.status, 'running')))
+    .orderBy(desc(syncRuns.startedAt))
+    .limit(1);
+  if (running) {
+    if (Date.now() - running.heartbeatAt.getTime() < ABANDONED_MS) {
+      throw new AppError(
+        'conflict',
+        `A ${running.kind} sync of this store is already running (${running.id}).`,
+        {
+          code: 'sync_running',
+          retryable: true,
+        },
+      );
+    }
+    if (running.kind === kind) {
+      // Take over the dead run, guarded so two resumers cannot both take it.
+      const [taken] = await db
+        .update(syncRuns)
+        .set({ heartbeatAt: new Date() })
+        .where(and(eq(syncRuns.id, running.id), eq(syncRuns.heartbeatAt, running.heartbeatAt)))
+        .returning();
+      if (taken) return { run: taken, resumed: true };
+    } else {
+      await db
+        .update(syncRuns)
+        .set({
+          status: 'failed',
+          finishedAt: new Date(),
+          errors: sql`${syncRuns.errors} || '["abandoned"]'::jsonb`,
+        })
+        .where(eq(syncRuns.id, running.id));
+    }
+  }
+  const [run] = await db.insert(syncRuns).values({ merchantId, kind, since }).returning();
+  return { run: run!, resumed: false };
+}
+
+export async function runSync(
+  deps: SyncDeps,
+  merchantId: string,
+  kind: SyncRunRow['kind'],
+  onProgress?: (run: SyncRunRow) => void,
+): Promise<SyncRunRow> {
+  const { db } = deps;
+  const conn = await getConnection(db, deps.sealer, merchantId);
+  const connector = connectorFor(deps.connectors, conn.platform);
+  const [state] = await db
+    .select()
+    .from(merchantConnections)
+    .where(eq(merchantConnections.merchantId, merchantId));
+  const last = state?.lastReconciledAt ?? state?.lastFullSyncAt ?? null;
+  const since = kind === 'reconcile' && last ? new Date(last.getTime() - OVERLAP_MS) : null;
+  const { run: claimed, resumed } = await claimRun(db, merchantId, kind, since);
+  let run = claimed;
+  deps.logger.info({ merchant: merchantId, run: run.id, kind, resumed }, 'store sync started');
+
+  try {
+    for (;;) {
+      const page = await connector.fetchPage(conn, { cursor: run.cursor, since: run.since });
+      const summary = await importRecords(
+        db,
+        deps.index,
+        merchantId,
+        page.records.map((value, i) => ({ line: run.fetched + i + 1, value })),
+      );
+      const removed = page.deleted?.length ? await deleteProducts(db, merchantId, page.deleted) : [];
+      if (removed.length) await syncProducts(db, deps.index, removed);
+      const [next] = await db
+        .update(syncRuns)
+        .set({
+          cursor: page.next,
+          fetched: sql`${syncRuns.fetched} + ${page.records.length}`,
+          created: sql`${syncRuns.created} + ${summary.created}`,
+          updated: sql`${syncRuns.updated} + ${summary.updated}`,
+          unchanged: sql`${syncRuns.unchanged} + ${summary.unchanged + summary.stale}`,
+          deleted: sql`${syncRuns.deleted} + ${removed.length}`,
+          rejected: sql`${syncRuns.rejected} + ${summary.rejected.length}`,
+          errors: summary.rejected.length
+            ? sql`${syncRuns.errors} || ${JSON.stringify(summary.rejected.slice(0, 20).map((r) => `${r.source_id ?? r.line}: ${r.reason}`))}::jsonb`
+            : undefined,
+          heartbeatAt: new Date(),
+        })
+        .where(eq(syncRuns.id, run.id))
+        .returning();
+      run = next!;
+      onProgress?.(run);
+      if (!page.next) break;
+    }
+    if (kind === 'full') {
+      const present = await connector.listSourceIds(conn);
+      const held = await db
+        .select({ sourceId: products.sourceId })
+        .from(products)
+        .where(and(eq(products.merchantId, merchantId), ne(products.status, 'deleted')));
+      const gone = held.map((p) => p.sourceId).filter((id) => !present.has(id));
+      const removed = await deleteProducts(db, merchantId, gone);
+      if (removed.length) await syncProducts(db, deps.index, removed);
+      [run] = (await db
+        .update(syncRuns)
+        .set({ deleted: sql`${syncRuns.deleted} + ${removed.length}` })
+        .where(eq(syncRuns.id, run.id))
+        .returning()) as [SyncRunRow];
+    }
+    [run] = (await db
+      .update(syncRuns)
+      .set({ status: 'succeeded', finishedAt: new Date(), heartbeatAt: new Date() })
+      .where(eq(syncRuns.id, run.id))
+      .returning()) as [SyncRunRow];
+    await db
+      .update(merchantConnections)
+      .set(
+        kind === 'full'
+          ? { lastFullSyncAt: run.startedAt, lastReconciledAt: run.startedAt }
+          : { lastReconciledAt: run.startedAt },
+      )
+      .where(eq(merchantConnections.merchantId, merchantId));
+    deps.logger.info(
+      {
+        merchant: merchantId,
+        run: run.id,
+        fetched: run.fetched,
+        created: run.created,
+        updated: run.updated,
+        deleted: run.deleted,
+      },
+      'store sync finished',
+    );
+    return run;
+  } catch (err) {
+    await db
+      .update(syncRuns)
+      .set({
+        status: 'failed',
+        finishedAt: new Date(),
+        errors: sql`${syncRuns.errors} || ${JSON.stringify([(err as Error).message])}::jsonb`,
+      })
+      .where(eq(syncRuns.id, run.id));
+    deps.logger.error({ err, merchant: merchantId, run: run.id }, 'store sync failed');
+    throw err;
+  }
+}
+
+export async function listSyncRuns(db: Db, merchantId: string, limit = 20): Promise<SyncRunRow[]> {
+  return db
+    .select()
+    .from(syncRuns)
+    .where(eq(syncRuns.merchantId, merchantId))
+    .orderBy(desc(syncRuns.startedAt))
+    .limit(limit);
+}
+
+export function syncRunView(r: SyncRunRow) {
+  return {
+    id: r.id,
+    merchant_id: r.merchantId,
+    kind: r.kind,
+    status: r.status,
+    fetched: r.fetched,
+    created: r.created,
+    updated: r.updated,
+    unchanged: r.unchanged,
+    deleted: r.deleted,
+    rejected: r.rejected,
+    errors: r.errors,
+    started_at: r.startedAt.toISOString(),
+    finished_at: r.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** Runs a reconciliation of every connected store due one; called on a timer by the server. */
+export async function reconcileDue(deps: SyncDeps, intervalSeconds: number): Promise<void> {
+  const due = await deps.db
+    .select({ merchantId: merchantConnections.merchantId })
+    .from(merchantConnections)
+    .where(
+      sql`coalesce(${merchantConnections.lastReconciledAt}, 'epoch'::timestamptz) < now() - ${intervalSeconds} * interval '1 second'`,
+    );
+  for (const { merchantId } of due) {
+    await runSync(deps, merchantId, 'reconcile').catch((err: Error) =>
+      deps.logger.warn({ err: err.message, merchant: merchantId }, 'reconciliation skipped'),
+    );
+  }
+}
