@@ -68,6 +68,7 @@ export async function runSync(
   merchantId: string,
   kind: SyncRunRow['kind'],
   onProgress?: (run: SyncRunRow) => void,
+  onStart?: (run: SyncRunRow) => void,
 ): Promise<SyncRunRow> {
   const { db } = deps;
   const conn = await getConnection(db, deps.sealer, merchantId);
@@ -80,6 +81,7 @@ export async function runSync(
   const since = kind === 'reconcile' && last ? new Date(last.getTime() - OVERLAP_MS) : null;
   const { run: claimed, resumed } = await claimRun(db, merchantId, kind, since);
   let run = claimed;
+  onStart?.(run);
   deps.logger.info({ merchant: merchantId, run: run.id, kind, resumed }, 'store sync started');
 
   try {

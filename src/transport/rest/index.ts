@@ -10,6 +10,7 @@ import { addressRoutes } from './routes/addresses.js';
 import { adminCatalogRoutes } from './routes/admin-catalog.js';
 import { adminCompanyRoutes } from './routes/admin-companies.js';
 import { adminOrderRoutes } from './routes/admin-orders.js';
+import { adminStoreRoutes } from './routes/admin-stores.js';
 import { healthRoutes } from './routes/health.js';
 import { chatRoutes } from './routes/chat.js';
 import { orderRoutes } from './routes/orders.js';
@@ -41,6 +42,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       await admin.register(adminCompanyRoutes, { db: deps.db });
       await admin.register(adminCatalogRoutes, { db: deps.db, catalog: deps.catalog });
       await admin.register(adminOrderRoutes, { db: deps.db, checkout: deps.checkout });
+      await admin.register(adminStoreRoutes, { deps });
     },
     { prefix: '/api/admin' },
   );

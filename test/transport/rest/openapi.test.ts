@@ -55,6 +55,11 @@ describe('/openapi.json', () => {
       'POST /api/admin/companies/{company_id}/webhook-test/',
       'GET /api/v1/chat/history/',
       'POST /api/v1/sessions/',
+      'POST /api/admin/stores/',
+      'GET /api/admin/stores/',
+      'POST /api/admin/stores/{merchant_id}/sync/',
+      'GET /api/admin/stores/{merchant_id}/sync-runs/',
+      'GET /api/admin/stores/{merchant_id}/sync-runs/{run_id}',
     ];
     expect(documented.sort()).toEqual(expected.sort());
   });
