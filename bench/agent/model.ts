@@ -14,7 +14,10 @@ function shopperText(messages: ModelRequest['messages'] | { role: string; conten
   return typeof last?.content === 'string' ? last.content : undefined;
 }
 
-function message(content: Anthropic.Messages.ContentBlock[], stopReason: 'tool_use' | 'end_turn'): ModelReply {
+function message(
+  content: Anthropic.Messages.ContentBlock[],
+  stopReason: 'tool_use' | 'end_turn',
+): ModelReply {
   return {
     id: `msg_bench_${performance.now().toString(36).replace('.', '')}`,
     type: 'message',

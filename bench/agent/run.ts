@@ -50,7 +50,8 @@ const { values: args } = parseArgs({
 });
 const DRIVER = args.driver;
 if (DRIVER !== 'postgres' && DRIVER !== 'pglite') throw new Error('--driver is pglite or postgres');
-if (args.only && args.only !== 'turns' && args.only !== 'sockets') throw new Error('--only is turns or sockets');
+if (args.only && args.only !== 'turns' && args.only !== 'sockets')
+  throw new Error('--only is turns or sockets');
 const TURNS = Number(args.turns);
 const WARMUP = Number(args.warmup);
 const SOCKETS = Number(args.sockets);
@@ -69,11 +70,12 @@ const kb = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));
 function dist(xs: number[]) {
-  const sorted = [...xs].sort((a, b) => a - b);
+  const sorted = ascending(xs);
   const p = (q: number) => ms(percentile(sorted, q));
   return { p50_ms: p(50), p90_ms: p(90), p99_ms: p(99), mean_ms: ms(sum(sorted) / sorted.length) };
 }
-const median = (xs: number[]) => ms(percentile([...xs].sort((a, b) => a - b), 50));
+const ascending = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const median = (xs: number[]) => ms(percentile(ascending(xs), 50));
 
 // ---- a fresh database (as bench:checkout) -----------------------------------------------------------------------
 async function createPostgresDatabase(baseUrl: string) {
@@ -268,7 +270,9 @@ async function sequentialTurns(target: DatabaseTarget) {
     }
 
     const figures: Record<Variant, TurnFigures[]> = { inline: [], sdk: [] };
-    log(`${WARMUP} warm-up turns, then ${TURNS} measured, per variant (in-process model and SDK alternating)`);
+    log(
+      `${WARMUP} warm-up turns, then ${TURNS} measured, per variant (in-process model and SDK alternating)`,
+    );
     for (let i = 0; i < WARMUP + TURNS; i++) {
       for (const variant of ['inline', 'sdk'] as const) {
         const client = clients[variant];
@@ -297,13 +301,20 @@ async function sequentialTurns(target: DatabaseTarget) {
         const v = xs.map(f);
         return { p50_ms: median(v), mean_ms: ms(sum(v) / v.length) };
       };
-      const tenth = Math.max(1, Math.floor(xs.length / 10));
+      // loadContext reads the latest LOOKBACK (200) rows, two a turn: the history grows, then stays at 200 rows.
+      const byRows: Record<string, number[]> = {};
+      for (const [i, o] of overhead.entries()) {
+        const rows = Math.min(200, 2 * (WARMUP + i));
+        const key = rows === 200 ? '200' : `${Math.floor(rows / 50) * 50}-${Math.floor(rows / 50) * 50 + 49}`;
+        (byRows[key] ??= []).push(o);
+      }
       return {
         total: dist(xs.map((x) => x.total)),
         model: dist(model),
         overhead: dist(overhead),
-        overhead_p50_first_tenth_ms: median(overhead.slice(0, tenth)),
-        overhead_p50_last_tenth_ms: median(overhead.slice(-tenth)),
+        overhead_p50_by_history_rows_read: Object.fromEntries(
+          Object.entries(byRows).map(([k, v]) => [k, { turns: v.length, p50_ms: median(v) }]),
+        ),
         breakdown: {
           note:
             'per turn; means add up to the overhead mean, medians need not. socket = everything outside ' +
@@ -330,7 +341,6 @@ async function sequentialTurns(target: DatabaseTarget) {
     const results = { inline: summary(figures.inline), sdk: summary(figures.sdk) };
     const jsCosts = await measureJsCosts(deps, users.inline, config);
     for (const c of Object.values(clients)) c.ws.close(1000);
-    await fake.close();
     return { ...results, js_costs: jsCosts };
   } finally {
     await app.close();
@@ -515,7 +525,9 @@ async function manySockets(databaseUrl: string | undefined) {
     const open = clients.filter((c): c is Client => c !== null);
     await sleep(1000); // the server binds each socket (company, user) after the upgrade
     const idle = await server.memory();
-    log(`${open.length} open (${ms(openWall)} ms); server holds ${idle.open_sockets}; one message on each at once`);
+    log(
+      `${open.length} open (${ms(openWall)} ms); server holds ${idle.open_sockets}; one message on each at once`,
+    );
 
     const latencies: number[] = [];
     const failures: Record<string, number> = {};
@@ -555,12 +567,14 @@ async function manySockets(databaseUrl: string | undefined) {
     const perSocket = (a: Memory, b: Memory) => ({
       heap_used_kb: kb((b.heap_used - a.heap_used) / SOCKETS),
       external_kb: kb((b.external - a.external) / SOCKETS),
+      array_buffers_kb: kb((b.array_buffers - a.array_buffers) / SOCKETS),
       rss_kb: kb((b.rss - a.rss) / SOCKETS),
     });
     const mb = (m: Memory) => ({
       rss_mb: kb(m.rss / 1024),
       heap_used_mb: kb(m.heap_used / 1024),
       external_mb: kb(m.external / 1024),
+      array_buffers_mb: kb(m.array_buffers / 1024),
       open_sockets: m.open_sockets,
     });
     const answered = latencies.length;

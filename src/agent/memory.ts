@@ -9,15 +9,33 @@ import { chatMessages, type ChatMessageRow } from './schema.js';
 /** A rough token count (about 4 characters a token): enough to keep the context under budget. */
 export const estimateTokens = (value: unknown) => Math.ceil(JSON.stringify(value).length / 4);
 
-const LOOKBACK = 200;
+/** Rows read per page; the budget usually fills within the first (a turn is two rows of a few KB). */
+const PAGE = 40;
+const MAX_ROWS = 400;
+
+type ContextRow = Pick<ChatMessageRow, 'seq' | 'role' | 'content' | 'transcript'>;
 
 export async function loadContext(db: Db, userId: string, budgetTokens: number): Promise<ModelMessage[]> {
-  const rows = await db
-    .select()
-    .from(chatMessages)
-    .where(eq(chatMessages.userId, userId))
-    .orderBy(desc(chatMessages.seq))
-    .limit(LOOKBACK);
+  const rows: ContextRow[] = [];
+  // Only the columns the model needs, a page at a time until the budget is full.
+  for (let before: number | undefined; rows.length < MAX_ROWS;) {
+    const page = await db
+      .select({
+        seq: chatMessages.seq,
+        role: chatMessages.role,
+        content: chatMessages.content,
+        transcript: chatMessages.transcript,
+      })
+      .from(chatMessages)
+      .where(
+        and(eq(chatMessages.userId, userId), before === undefined ? undefined : lt(chatMessages.seq, before)),
+      )
+      .orderBy(desc(chatMessages.seq))
+      .limit(PAGE);
+    rows.push(...page);
+    if (page.length < PAGE || estimateTokens(rows) > budgetTokens) break;
+    before = page.at(-1)!.seq;
+  }
   const turns: ModelMessage[][] = [];
   let used = 0;
   // Newest first: an assistant row, then the user row before it, make one turn.
@@ -44,11 +62,7 @@ export async function loadContext(db: Db, userId: string, budgetTokens: number):
 }
 
 export async function saveUserMessage(db: Db, scope: { companyId: string; userId: string }, content: string) {
-  const [row] = await db
-    .insert(chatMessages)
-    .values({ ...scope, role: 'user', content })
-    .returning();
-  return row!;
+  await db.insert(chatMessages).values({ ...scope, role: 'user', content });
 }
 
 export async function saveAssistantMessage(
@@ -69,7 +83,7 @@ export async function saveAssistantMessage(
       model,
       usage: turn.usage,
     })
-    .returning();
+    .returning({ id: chatMessages.id, createdAt: chatMessages.createdAt });
   return row!;
 }
 

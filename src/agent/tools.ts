@@ -6,18 +6,29 @@ import { AppError } from '../errors.js';
 import { inputSchemaFor, toolsFor, type Tool, type ToolContext } from '../tools/index.js';
 import type { ModelTool } from './model.js';
 
-export function modelTools(ctx: ToolContext): ModelTool[] {
-  const tools: ModelTool[] = toolsFor(ctx.company).map((tool) => {
-    const { $schema: _, ...schema } = z.toJSONSchema(inputSchemaFor(tool, ctx), { io: 'input' }) as Record<
+// A tool's JSON Schema depends only on the tool and on whether a user is bound: build each once.
+const schemaCache = new Map<string, ModelTool['input_schema']>();
+
+function inputJsonSchema(tool: Tool, ctx: ToolContext): ModelTool['input_schema'] {
+  const key = `${tool.name}:${ctx.user ? 'bound' : 'open'}`;
+  let schema = schemaCache.get(key);
+  if (!schema) {
+    const { $schema: _, ...rest } = z.toJSONSchema(inputSchemaFor(tool, ctx), { io: 'input' }) as Record<
       string,
       unknown
     >;
-    return {
-      name: tool.name,
-      description: tool.description,
-      input_schema: schema as ModelTool['input_schema'],
-    };
-  });
+    schema = rest as ModelTool['input_schema'];
+    schemaCache.set(key, schema);
+  }
+  return schema;
+}
+
+export function modelTools(ctx: ToolContext): ModelTool[] {
+  const tools: ModelTool[] = toolsFor(ctx.company).map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: inputJsonSchema(tool, ctx),
+  }));
   // One cache breakpoint after the tools: the tool block is the same every turn.
   if (tools.length) tools[tools.length - 1]!.cache_control = { type: 'ephemeral' };
   return tools;
