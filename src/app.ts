@@ -12,6 +12,7 @@ import type { Connectors } from './catalog/connectors/connections.js';
 import { storeHandoff } from './catalog/connectors/handoff.js';
 import { keyFor, lazySealer, type Sealer } from './catalog/connectors/secrets.js';
 import type { StoreEventDeps } from './catalog/connectors/store-events.js';
+import { defaultConnectors } from './catalog/connectors/index.js';
 import { reconcileDue, type SyncDeps } from './catalog/connectors/sync.js';
 import { applyFulfilment } from './commerce/fulfilment.js';
 import { startIndexRefresher } from './catalog/index-refresher.js';
@@ -26,6 +27,7 @@ import { registerMcpHttp } from './transport/mcp/http.js';
 import { registerRest } from './transport/rest/index.js';
 import { storeWebhookRoutes } from './transport/rest/routes/store-webhooks.js';
 import { registerChatSocket } from './transport/ws/chat.js';
+import { widgetRoutes } from './transport/widget/routes.js';
 import { VERSION } from './version.js';
 import { startOutboxWorker, type OutboxWorker } from './webhooks/worker.js';
 
@@ -123,7 +125,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       void catalog.sync(batch).catch((err: Error) => logger.warn({ err }, 'search index update failed'));
     }, 100).unref();
   };
-  const connectors: Connectors = { ...options.connectors };
+  const connectors: Connectors = { ...defaultConnectors(database.db), ...options.connectors };
   const sealer = lazySealer(() => keyFor(config));
   const delivery = {
     db: database.db,
@@ -211,6 +213,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await registerRest(app, deps);
   await registerMcpHttp(app, deps);
   await registerChatSocket(app, deps);
+  await app.register(widgetRoutes, { deps });
   await app.register(storeWebhookRoutes, { deps: deps.stores.events });
   return app;
 }

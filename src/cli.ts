@@ -6,6 +6,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { DatabaseLockedError } from './db/pglite-lock.js';
 import { AppError } from './errors.js';
 import { registerCatalogCommands } from './cli/catalog-commands.js';
+import { registerMerchantCommands } from './cli/merchant-commands.js';
 import { out, UsageError } from './cli/common.js';
 import { registerCompanyCommands } from './cli/company-commands.js';
 import { registerMcpCommand } from './cli/mcp-command.js';
@@ -42,6 +43,7 @@ program
 
 registerCompanyCommands(program);
 registerCatalogCommands(program);
+registerMerchantCommands(program);
 registerMcpCommand(program);
 registerWebhookCommands(program);
 

@@ -21,7 +21,7 @@ type Summary = ImportSummary & { merchant: { id: string; slug: string; name: str
 export const EXIT_REJECTED = 3;
 
 // The embedded index lives inside each server (rebuilt at start, following Postgres); the CLI writes Postgres only.
-const detachedIndex: SearchIndex = {
+export const detachedIndex: SearchIndex = {
   engine: 'embedded',
   upsert: async () => {},
   remove: async () => {},
