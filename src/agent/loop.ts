@@ -4,6 +4,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ProductCard } from '../catalog/products.js';
 import type { OrderView } from '../commerce/order-views.js';
+import type { Metrics } from '../metrics.js';
 import type { ToolContext } from '../tools/index.js';
 import { ModelError, type ModelClient, type ModelMessage } from './model.js';
 import { modelTools, runToolCall } from './tools.js';
@@ -41,6 +42,8 @@ export type TurnOptions = {
   maxTokens: number;
   timeoutMs: number;
   onEvent?: (event: TurnEvent) => void;
+  /** Times each model call and counts its tokens; optional. */
+  metrics?: Metrics;
 };
 
 const emptyUsage = (): Usage => ({
@@ -81,6 +84,12 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
   while (rounds < o.maxRounds) {
     rounds++;
     let reply: Anthropic.Messages.Message;
+    const callStarted = performance.now();
+    const observe = (outcome: string) =>
+      o.metrics?.modelCallDuration.observe(
+        { model: o.model.model, outcome },
+        (performance.now() - callStarted) / 1000,
+      );
     try {
       reply = await o.model.respond(
         { system: o.system, tools, messages, maxTokens: o.maxTokens },
@@ -96,11 +105,14 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
               'model_error',
               'Sorry, something went wrong on my side. Please try again.',
             );
+      observe(e.code);
       messages.push({ role: 'assistant', content: e.friendly });
       texts.push(e.friendly);
       return finish({ error: { code: e.code, message: e.message } });
     }
     addUsage(usage, reply.usage);
+    observe('ok');
+    o.metrics?.countTokens(o.model.model, reply.usage);
     messages.push({ role: 'assistant', content: reply.content });
     for (const block of reply.content)
       if (block.type === 'text' && block.text.trim()) texts.push(block.text.trim());

@@ -15,7 +15,18 @@ const MAX_ROWS = 400;
 
 type ContextRow = Pick<ChatMessageRow, 'seq' | 'role' | 'content' | 'transcript'>;
 
+export type Turn = ModelMessage[];
+
 export async function loadContext(db: Db, userId: string, budgetTokens: number): Promise<ModelMessage[]> {
+  return (await loadTurns(db, userId, budgetTokens)).turns.flat();
+}
+
+/** The latest whole turns within the budget, oldest first, and the newest message's seq they were read at. */
+export async function loadTurns(
+  db: Db,
+  userId: string,
+  budgetTokens: number,
+): Promise<{ turns: Turn[]; lastSeq: number | null }> {
   const rows: ContextRow[] = [];
   // Only the columns the model needs, a page at a time until the budget is full.
   for (let before: number | undefined; rows.length < MAX_ROWS;) {
@@ -58,11 +69,34 @@ export async function loadContext(db: Db, userId: string, budgetTokens: number):
     turns.unshift(turn);
     i += 2;
   }
-  return turns.flat();
+  return { turns, lastSeq: rows[0]?.seq ?? null };
+}
+
+/** Drops the oldest turns until the rest fit the budget. */
+export function trimTurns(turns: Turn[], budgetTokens: number): Turn[] {
+  let used = turns.reduce((n, t) => n + estimateTokens(t), 0);
+  let from = 0;
+  while (from < turns.length && used > budgetTokens) used -= estimateTokens(turns[from++]);
+  return turns.slice(from);
+}
+
+/** The seq of the user's newest message (an index-only read): tells whether a cached context is still current. */
+export async function latestSeq(db: Db, userId: string): Promise<number | null> {
+  const [row] = await db
+    .select({ seq: chatMessages.seq })
+    .from(chatMessages)
+    .where(eq(chatMessages.userId, userId))
+    .orderBy(desc(chatMessages.seq))
+    .limit(1);
+  return row?.seq ?? null;
 }
 
 export async function saveUserMessage(db: Db, scope: { companyId: string; userId: string }, content: string) {
-  await db.insert(chatMessages).values({ ...scope, role: 'user', content });
+  const [row] = await db
+    .insert(chatMessages)
+    .values({ ...scope, role: 'user', content })
+    .returning({ seq: chatMessages.seq });
+  return row!;
 }
 
 export async function saveAssistantMessage(
@@ -83,7 +117,7 @@ export async function saveAssistantMessage(
       model,
       usage: turn.usage,
     })
-    .returning({ id: chatMessages.id, createdAt: chatMessages.createdAt });
+    .returning({ id: chatMessages.id, seq: chatMessages.seq, createdAt: chatMessages.createdAt });
   return row!;
 }
 
