@@ -546,9 +546,10 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
     await sleep(waitMs, undefined, { signal });
   }
 
-  function remember(key: string, name: string, cost: Cost | undefined, sentAt: number) {
+  /** `name` null: the cost is not this query's usual one (it was refused for its cost, and will be cut down). */
+  function remember(key: string, name: string | null, cost: Cost | undefined, sentAt: number) {
     if (!cost) return;
-    if (typeof cost.requestedQueryCost === 'number') costs.set(name, cost.requestedQueryCost);
+    if (name && typeof cost.requestedQueryCost === 'number') costs.set(name, cost.requestedQueryCost);
     const t = cost.throttleStatus;
     if (t && typeof t.currentlyAvailable === 'number' && typeof t.restoreRate === 'number') {
       // The bucket was read when the store answered; taking our send time errs on the side of waiting.
@@ -557,8 +558,9 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   }
 
   /**
-   * One GraphQL call with pacing and retries. `retry: false` (mutations) retries only what the store
-   * certainly did not run (429, THROTTLED); a network error or 5xx is thrown retryable for the caller to decide.
+   * One GraphQL call with pacing and retries. `retry: false` (mutations; the order hand-off and webhooks, which
+   * the outbox and Shopify retry as a whole) waits out only what the store certainly did not run (429, THROTTLED):
+   * a network error or 5xx is thrown at once, retryable, for the caller to decide.
    */
   async function gql<T>(
     conn: Connection,
@@ -648,9 +650,16 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
         continue;
       }
       const cost = json.extensions?.cost;
-      remember(key, name, cost, sentAt);
       const errors = json.errors ?? [];
-      if (errors.some((e) => e.extensions?.code === 'THROTTLED')) {
+      const tooCostly = errors.find((e) => e.extensions?.code === 'MAX_COST_EXCEEDED');
+      const isThrottled = errors.some((e) => e.extensions?.code === 'THROTTLED');
+      const oversize =
+        !!tooCostly ||
+        (isThrottled &&
+          !!cost?.throttleStatus &&
+          (cost.requestedQueryCost ?? 0) > cost.throttleStatus.maximumAvailable);
+      remember(key, oversize ? null : name, cost, sentAt);
+      if (isThrottled) {
         lastError = new StoreError(`Shopify (${conn.baseUrl}) kept throttling us`, true, 429);
         if (++throttled > MAX_THROTTLED_WAITS) throw lastError;
         const t = cost?.throttleStatus;
@@ -672,7 +681,6 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
         await sleep(Math.ceil(Math.max(refill, floor) + Math.random() * 100), undefined, { signal });
         continue;
       }
-      const tooCostly = errors.find((e) => e.extensions?.code === 'MAX_COST_EXCEEDED');
       if (tooCostly) {
         const ext = tooCostly.extensions as { cost?: number; maxCost?: number };
         throw new CostTooHigh(
@@ -1014,6 +1022,7 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
               'productExtras',
               PRODUCT_EXTRAS_QUERY,
               { id: gid('Product', p.id) },
+              { retry: false }, // a webhook fails fast: Shopify delivers it again
             ),
           ]);
           if (!extras.product) return { kind: 'ignore', reason: `product ${p.id} no longer exists` };
@@ -1037,9 +1046,13 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
           }
           const data = await gql<{
             inventoryItem: { variant: { product: { legacyResourceId: string } | null } | null } | null;
-          }>(conn, 'inventoryItem', INVENTORY_ITEM_QUERY, {
-            id: gid('InventoryItem', b.inventory_item_id as string),
-          });
+          }>(
+            conn,
+            'inventoryItem',
+            INVENTORY_ITEM_QUERY,
+            { id: gid('InventoryItem', b.inventory_item_id as string) },
+            { retry: false },
+          );
           const productId = data.inventoryItem?.variant?.product?.legacyResourceId;
           if (!productId) {
             return { kind: 'ignore', reason: `inventory item ${String(b.inventory_item_id)} has no product` };
@@ -1106,6 +1119,8 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
         return { variantId: gid('ProductVariant', id), quantity: i.quantity, price: i.price };
       });
       const a = order.shipping_address;
+      const state = (a.state ?? '').trim();
+      const provinceCode = /^[A-Za-z0-9]{1,3}$/.test(state) ? state.toUpperCase() : '';
       const currencyCode = order.currency || (await shopCurrency(conn, signal));
       const data = await gql<{
         orderCreate: {
@@ -1130,14 +1145,17 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
               address1: a.line1,
               ...(a.line2 && { address2: a.line2 }),
               city: a.city,
-              ...(a.state && { provinceCode: a.state }),
+              // Shopify takes a province code only ("NY", "ON"); a spelled-out region goes into the note.
+              ...(provinceCode && { provinceCode }),
               zip: a.zip,
               countryCode: a.country,
               ...(a.phone && { phone: a.phone }),
             },
             financialStatus: 'PAID',
             tags: [tag, 'aisle'],
-            note: `Aisle order ${order.order_id}: paid through Aisle; please fulfil it.`,
+            note:
+              `Aisle order ${order.order_id}: paid through Aisle; please fulfil it.` +
+              (state && !provinceCode ? ` Ship to region: ${state}.` : ''),
           },
           options: { inventoryBehaviour: 'DECREMENT_IGNORING_POLICY', sendReceipt: false },
         },
