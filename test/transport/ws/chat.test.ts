@@ -1,7 +1,7 @@
 // The chat socket against a fake Anthropic API on loopback (real SDK, real wire format): the reference's messages
 // and close codes, token auth, queueing, streaming, tool errors, prompt injection, history and memory.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { orders } from '../../../src/commerce/order-schema.js';
 import {
   reply,
@@ -220,6 +220,30 @@ describe('the chat socket', () => {
     const answer = await chat.next('agent_response');
     expect(answer.message).toMatch(/very busy/);
     expect(await chat.next('error')).toMatchObject({ code: 'model_overloaded', retryable: true });
+    await chat.close();
+  });
+
+  it('gives up on a model that never answers, within the deadline, and says so', async () => {
+    fake.script(() => reply.hang());
+    t.deps.config.agent.timeoutMs = 300;
+    onTestFinished(() => {
+      t.deps.config.agent.timeoutMs = 60_000;
+    });
+    const chat = await openChat(url(credentials()));
+    chat.send({ message: 'anything' });
+    expect((await chat.next('agent_response')).message).toMatch(/taking too long/);
+    expect(await chat.next('error')).toMatchObject({ code: 'model_timeout' });
+    await chat.close();
+  });
+
+  it('retries a rate-limited model call (as the SDK deems safe), then answers politely if it stays limited', async () => {
+    const seen = fake.received.length;
+    fake.script(() => reply.rateLimited(0));
+    const chat = await openChat(url(credentials()));
+    chat.send({ message: 'anything' });
+    expect((await chat.next('agent_response')).message).toMatch(/too many requests/);
+    expect(await chat.next('error')).toMatchObject({ code: 'model_rate_limited' });
+    expect(fake.received.length - seen).toBe(3); // the first call and two retries
     await chat.close();
   });
 
