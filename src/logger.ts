@@ -2,7 +2,8 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 
-const SECRET_QUERY_PARAMS = /([?&](?:secret_key|token|api_key|access_token|consumer_key|consumer_secret)=)[^&#]*/gi;
+const SECRET_QUERY_PARAMS =
+  /([?&](?:secret_key|token|api_key|access_token|consumer_key|consumer_secret)=)[^&#]*/gi;
 
 /** A URL with its credential-bearing query parameters replaced, safe to log. */
 export function redactQuery(url: string): string {
