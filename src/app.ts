@@ -1,6 +1,6 @@
 // Builds the services from config (createDeps) and the HTTP app on them (buildApp). The only place that wires things.
 import { randomBytes, randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -23,6 +23,8 @@ import type { Config } from './config.js';
 import { databaseTarget, openDatabase, type Database, type DatabaseTarget, type Db } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './logger.js';
+import { createMetrics, registerMetrics, type Metrics } from './metrics.js';
+import { portalRoutes } from './portal/routes.js';
 import { registerMcpHttp } from './transport/mcp/http.js';
 import { registerRest } from './transport/rest/index.js';
 import { storeWebhookRoutes } from './transport/rest/routes/store-webhooks.js';
@@ -50,6 +52,8 @@ export type Deps = {
   /** Admin bearer tokens accepted: AISLE_ADMIN_TOKEN, and a per-process one the local CLI reads from the data dir. */
   adminTokens: string[];
   version: string;
+  /** This process's Prometheus registry and metrics (GET /metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 };
 
@@ -125,6 +129,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       void catalog.sync(batch).catch((err: Error) => logger.warn({ err }, 'search index update failed'));
     }, 100).unref();
   };
+  const metrics = createMetrics({ db: database.db, version: VERSION });
   const connectors: Connectors = { ...defaultConnectors(database.db), ...options.connectors };
   const sealer = lazySealer(() => keyFor(config));
   const delivery = {
@@ -133,13 +138,14 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     logger,
     version: VERSION,
     onStockChange,
+    metrics,
     handoffFor: storeHandoff({ db: database.db, connectors, sealer }),
   };
   const checkout = createCheckout(delivery);
   const stores = {
     connectors,
     sealer,
-    sync: { db: database.db, index: searchIndex, connectors, sealer, logger },
+    sync: { db: database.db, index: searchIndex, connectors, sealer, logger, metrics },
     events: {
       db: database.db,
       index: searchIndex,
@@ -150,13 +156,13 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     },
   };
   let reconciler: NodeJS.Timeout | undefined;
-  if (options.worker && config.stores.reconcileIntervalSeconds > 0) {
+  if (options.worker && config.outbox.worker && config.stores.reconcileIntervalSeconds > 0) {
     reconciler = setInterval(
       () => void reconcileDue(stores.sync, config.stores.reconcileIntervalSeconds),
       Math.min(60_000, config.stores.reconcileIntervalSeconds * 1000),
     ).unref();
   }
-  const agent = createAgent({ db: database.db, config, logger, model: options.model });
+  const agent = createAgent({ db: database.db, config, logger, model: options.model, metrics });
   const outbox = options.worker && config.outbox.worker ? startOutboxWorker(delivery) : null;
   const adminTokens = [
     config.adminToken,
@@ -176,6 +182,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     redis,
     adminTokens: adminTokens.filter((t): t is string => t !== undefined),
     version: VERSION,
+    metrics,
     async close() {
       clearTimeout(syncTimer);
       clearInterval(reconciler);
@@ -200,7 +207,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     },
-    trustProxy: false,
+    // Any accepted form (boolean, hops, addresses); the cast only steers Fastify's overloads off the http2 one.
+    trustProxy: deps.config.trustProxy as FastifyServerOptions['trustProxy'] & boolean,
     bodyLimit: 1024 * 1024,
   });
   // The API speaks JSON only: a text body is 415, not a confusing validation error.
@@ -210,10 +218,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerMetrics(app, deps.metrics);
   await registerRest(app, deps);
   await registerMcpHttp(app, deps);
   await registerChatSocket(app, deps);
   await app.register(widgetRoutes, { deps });
+  await app.register(portalRoutes, { deps });
   await app.register(storeWebhookRoutes, { deps: deps.stores.events });
   return app;
 }

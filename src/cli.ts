@@ -12,6 +12,7 @@ import { registerCompanyCommands } from './cli/company-commands.js';
 import { registerMcpCommand } from './cli/mcp-command.js';
 import { serve } from './cli/serve.js';
 import { registerWebhookCommands } from './cli/webhook-commands.js';
+import { registerWorkerCommand } from './cli/worker.js';
 import { VERSION } from './version.js';
 
 const program = new Command()
@@ -46,6 +47,7 @@ registerCatalogCommands(program);
 registerMerchantCommands(program);
 registerMcpCommand(program);
 registerWebhookCommands(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -77,6 +77,15 @@ const envSchema = z.object({
   }),
   AISLE_PUBLIC_URL: urlWithProtocol(['http:', 'https:']),
   AISLE_RECONCILE_INTERVAL_SECONDS: integer(900, 0, 86_400),
+  AISLE_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
+  AISLE_WORKER_PORT: integer(9090, 0, 65535),
+  AISLE_TRUST_PROXY: optionalString.transform((v): boolean | number | string => {
+    if (v === undefined || v === 'false') return false;
+    if (v === 'true') return true;
+    return /^\d+$/.test(v) ? Number(v) : v;
+  }),
   MEILI_HOST: urlWithProtocol(['http:', 'https:']),
   MEILI_API_KEY: optionalString,
   MEILI_INDEX: optionalString.pipe(
@@ -158,6 +167,15 @@ export type Config = {
     /** Sockets are pinged this often; one that did not answer the previous ping is closed. */
     heartbeatMs: number;
   };
+  /** Bearer token /metrics wants, when set. */
+  metricsToken: string | undefined;
+  /** The health and metrics port of `aisle worker` (0 = none). */
+  workerPort: number;
+  /**
+   * Behind a reverse proxy: trust its X-Forwarded-* headers (client IP for rate limits, https for Secure cookies).
+   * true, a hop count, or a comma list of proxy addresses/CIDRs; false by default (a direct client could forge them).
+   */
+  trustProxy: boolean | number | string;
   stores: {
     /** Encrypts store credentials at rest; unset = a key file generated in AISLE_DATA_DIR (one node only). */
     encryptionKey: string | undefined;
@@ -224,6 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     outbox: { pollMs: e.AISLE_OUTBOX_POLL_MS, worker: e.AISLE_OUTBOX_WORKER === 'on' },
     mcp: { elicitationTimeoutMs: e.AISLE_MCP_ELICITATION_TIMEOUT_MS },
+    metricsToken: e.AISLE_METRICS_TOKEN,
+    workerPort: e.AISLE_WORKER_PORT,
+    trustProxy: e.AISLE_TRUST_PROXY,
     stores: {
       encryptionKey: e.AISLE_ENCRYPTION_KEY,
       publicUrl: e.AISLE_PUBLIC_URL,

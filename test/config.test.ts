@@ -75,6 +75,10 @@ describe('loadConfig', () => {
         timeoutMs: 20000,
       },
       chat: { messagesPerMinute: 10, maxMessageChars: 500, sessionTtlSeconds: 60, heartbeatMs: 5000 },
+      metricsToken: undefined,
+      workerPort: 9090,
+      trustProxy: false,
+      stores: { encryptionKey: undefined, publicUrl: undefined, reconcileIntervalSeconds: 900 },
       meili: undefined,
     });
   });
@@ -87,6 +91,13 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig({ AISLE_WEBHOOK_TIMEOUT_MS: '50' })).toThrow(/AISLE_WEBHOOK_TIMEOUT_MS/);
     expect(() => loadConfig({ AISLE_OUTBOX_WORKER: 'maybe' })).toThrow(/AISLE_OUTBOX_WORKER/);
+    expect(loadConfig({ AISLE_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ AISLE_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ AISLE_TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
+    expect(() => loadConfig({ AISLE_ENCRYPTION_KEY: 'short' })).toThrow(
+      /AISLE_ENCRYPTION_KEY: must be at least 32/,
+    );
+    expect(() => loadConfig({ AISLE_METRICS_TOKEN: 'short' })).toThrow(/AISLE_METRICS_TOKEN/);
   });
 
   it('reads the Meilisearch settings', () => {

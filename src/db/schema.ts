@@ -6,3 +6,4 @@ export * from '../webhooks/schema.js';
 export * from '../transport/rest/idempotency-schema.js';
 export * from '../agent/schema.js';
 export * from '../catalog/connectors/schema.js';
+export * from '../portal/schema.js';

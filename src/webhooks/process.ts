@@ -11,6 +11,7 @@ import { itemsOf, moveOrder, noteOrder, type MoveResult } from '../commerce/orde
 import { companies, type CompanyRow } from '../commerce/schema.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { Metrics } from '../metrics.js';
 import { enqueueEvent, retryDelayMs, settleAttempt, type AttemptRecord, type Queryable } from './outbox.js';
 import { chargePayload, merchantOrderPayload } from './payloads.js';
 import type { DeliveryRow } from './schema.js';
@@ -25,6 +26,8 @@ export type DeliveryDeps = {
   handoffFor?: (merchant: MerchantRow) => MerchantHandoff | undefined;
   /** Told which products' stock changed, so the search index follows. */
   onStockChange?: (productIds: string[]) => void;
+  /** Counts settled attempts and their duration; optional (tests build deps without it). */
+  metrics?: Metrics;
 };
 
 export type BalanceAnswer = { approved: boolean; reason: string | null };
@@ -129,6 +132,11 @@ export async function processDelivery(
     if (!(await settleAttempt(tx, row, { status: outcome.status, retryAt }, attempt))) return null;
     return outcome.apply ? outcome.apply(tx) : { next: [] };
   });
+  if (applied !== null && deps.metrics) {
+    const dead = outcome.status === 'retry' && row.attempts >= row.maxAttempts;
+    deps.metrics.webhookDeliveries.inc({ event: row.event, outcome: dead ? 'dead' : outcome.status });
+    deps.metrics.webhookDeliveryDuration.observe({ event: row.event }, attempt.durationMs / 1000);
+  }
   if (applied === null) {
     deps.logger.warn(
       { event: row.event, id: row.id },

@@ -28,10 +28,13 @@ export function startOutboxWorker(
   let wake: (() => void) | null = null;
   let lastHousekeeping = 0;
   let busy: Promise<number> = Promise.resolve(0);
+  /** Set by stop(): the batch in flight is finished, nothing more is claimed. */
+  let stopping = false;
 
   async function deliverDue(): Promise<number> {
     let total = 0;
     for (;;) {
+      if (stopping) return total;
       const token = newLeaseToken();
       const rows = await claimDueEvents(db, { limit: BATCH, leaseMs: leaseMs(config), token });
       if (rows.length === 0) return total;
@@ -119,6 +122,7 @@ export function startOutboxWorker(
       return deliverDue();
     },
     async stop() {
+      stopping = true;
       running = false;
       wake?.();
       await busy;

@@ -5,6 +5,7 @@
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.js';
+import type { Metrics } from '../../metrics.js';
 import { AppError } from '../../errors.js';
 import { importRecords } from '../import-file.js';
 import { syncProducts } from '../index-sync.js';
@@ -15,10 +16,20 @@ import { connectorFor, getConnection, type Connectors } from './connections.js';
 import { merchantConnections, syncRuns, type SyncRunRow } from './schema.js';
 import type { Sealer } from './secrets.js';
 
-export type SyncDeps = { db: Db; index: SearchIndex; connectors: Connectors; sealer: Sealer; logger: Logger };
+export type SyncDeps = {
+  db: Db;
+  index: SearchIndex;
+  connectors: Connectors;
+  sealer: Sealer;
+  logger: Logger;
+  /** Counts runs and products synced; optional (tests build deps without it). */
+  metrics?: Metrics;
+};
 
 /** A running run whose heartbeat is older than this belonged to a process that died: it may be resumed. */
 const ABANDONED_MS = 60_000;
+/** A failed run younger than this is resumed from its cursor by the next sync of the same kind. */
+const RESUME_FAILED_MS = 60 * 60_000;
 /** Reconciliation overlaps the previous one by this much: clocks differ, and edits land mid-run. */
 const OVERLAP_MS = 5 * 60_000;
 
@@ -58,6 +69,25 @@ async function claimRun(db: Db, merchantId: string, kind: SyncRunRow['kind'], si
         })
         .where(eq(syncRuns.id, running.id));
     }
+  }
+  // A run that failed recently (the store was down) picks up where it stopped rather than from page one.
+  const [failed] = await db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.merchantId, merchantId), eq(syncRuns.kind, kind)))
+    .orderBy(desc(syncRuns.startedAt))
+    .limit(1);
+  if (
+    failed?.status === 'failed' &&
+    failed.cursor &&
+    Date.now() - failed.heartbeatAt.getTime() < RESUME_FAILED_MS
+  ) {
+    const [reopened] = await db
+      .update(syncRuns)
+      .set({ status: 'running', finishedAt: null, heartbeatAt: new Date() })
+      .where(and(eq(syncRuns.id, failed.id), eq(syncRuns.status, 'failed')))
+      .returning();
+    if (reopened) return { run: reopened, resumed: true };
   }
   const [run] = await db.insert(syncRuns).values({ merchantId, kind, since }).returning();
   return { run: run!, resumed: false };
@@ -113,6 +143,14 @@ export async function runSync(
         .where(eq(syncRuns.id, run.id))
         .returning();
       run = next!;
+      for (const [result, n] of Object.entries({
+        created: summary.created,
+        updated: summary.updated,
+        unchanged: summary.unchanged + summary.stale,
+        deleted: removed.length,
+        rejected: summary.rejected.length,
+      }))
+        if (n) deps.metrics?.storeSyncProducts.inc({ platform: conn.platform, kind, result }, n);
       onProgress?.(run);
       if (!page.next) break;
     }
@@ -124,7 +162,13 @@ export async function runSync(
         .where(and(eq(products.merchantId, merchantId), ne(products.status, 'deleted')));
       const gone = held.map((p) => p.sourceId).filter((id) => !present.has(id));
       const removed = await deleteProducts(db, merchantId, gone);
-      if (removed.length) await syncProducts(db, deps.index, removed);
+      if (removed.length) {
+        deps.metrics?.storeSyncProducts.inc(
+          { platform: conn.platform, kind, result: 'deleted' },
+          removed.length,
+        );
+        await syncProducts(db, deps.index, removed);
+      }
       [run] = (await db
         .update(syncRuns)
         .set({ deleted: sql`${syncRuns.deleted} + ${removed.length}` })
@@ -144,6 +188,7 @@ export async function runSync(
           : { lastReconciledAt: run.startedAt },
       )
       .where(eq(merchantConnections.merchantId, merchantId));
+    deps.metrics?.storeSyncRuns.inc({ platform: conn.platform, kind, status: 'succeeded' });
     deps.logger.info(
       {
         merchant: merchantId,
@@ -165,6 +210,7 @@ export async function runSync(
         errors: sql`${syncRuns.errors} || ${JSON.stringify([(err as Error).message])}::jsonb`,
       })
       .where(eq(syncRuns.id, run.id));
+    deps.metrics?.storeSyncRuns.inc({ platform: conn.platform, kind, status: 'failed' });
     deps.logger.error({ err, merchant: merchantId, run: run.id }, 'store sync failed');
     throw err;
   }

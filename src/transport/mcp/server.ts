@@ -9,6 +9,7 @@ import type { CompanyRow, UserRow } from '../../commerce/index.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError } from '../../errors.js';
+import type { Metrics } from '../../metrics.js';
 import { inputSchemaFor, toolsFor, type ToolContext } from '../../tools/index.js';
 import type { ConfirmAnswer } from '../../tools/tool.js';
 
@@ -19,6 +20,8 @@ export type McpDeps = {
   checkout: Checkout;
   version: string;
   config: Pick<Config, 'mcp'>;
+  /** Times tool calls by tool and outcome; optional. */
+  metrics?: Metrics;
 };
 
 export const INSTRUCTIONS = [
@@ -104,10 +107,13 @@ export function buildMcpServer(
         annotations: { title: tool.title, ...tool.annotations },
       },
       async (args: Record<string, unknown>): Promise<CallToolResult> => {
+        const timer = deps.metrics?.mcpToolCallDuration.startTimer({ tool: tool.name });
         try {
           const output = await tool.run(ctx, args as never);
+          timer?.({ outcome: 'ok' });
           return { content: [{ type: 'text', text: tool.render(output) }], structuredContent: output };
         } catch (err) {
+          timer?.({ outcome: 'error' });
           if (!(err instanceof AppError) || err.status >= 500) onError?.(err);
           return toolErrorResult(err);
         }

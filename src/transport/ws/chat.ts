@@ -10,6 +10,7 @@ import type { Deps } from '../../app.js';
 import type { Agent } from '../../agent/agent.js';
 import { resolveChatSession } from '../../agent/sessions.js';
 import { authenticateCompany, findUser, type CompanyRow, type UserRow } from '../../commerce/index.js';
+import type { Metrics } from '../../metrics.js';
 import type { ToolContext } from '../../tools/index.js';
 
 export const CLOSE = {
@@ -20,9 +21,14 @@ export const CLOSE = {
   rateLimited: 4029,
 } as const;
 
+/** On shutdown, how long the turns in flight may still take before their sockets are closed (1001) anyway. */
+export const SHUTDOWN_DRAIN_MS = 20_000;
+
 type Binding = { company: CompanyRow; user: UserRow } | { close: number; reason: string };
 
-async function bind(deps: Deps, query: Record<string, string | undefined>): Promise<Binding> {
+type ChatDeps = Omit<Deps, 'metrics'> & { agent: Agent; metrics?: Metrics };
+
+async function bind(deps: ChatDeps, query: Record<string, string | undefined>): Promise<Binding> {
   if (query.token) {
     const session = await resolveChatSession(deps.db, query.token);
     return (
@@ -66,20 +72,52 @@ function readMessage(
   return { text: text.trim() };
 }
 
-export async function registerChatSocket(app: FastifyInstance, deps: Deps & { agent: Agent }): Promise<void> {
+export async function registerChatSocket(app: FastifyInstance, deps: ChatDeps): Promise<void> {
   const { chat } = deps.config;
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   const sockets = new Set<WebSocket>();
-  app.addHook('preClose', async () => {
-    for (const s of sockets) s.close(CLOSE.goingAway, 'Server shutting down');
-  });
+  /** Each socket's turns in flight (until their answer is sent): on shutdown a socket closes once they are done. */
+  const turns = new Map<WebSocket, Set<Promise<void>>>();
+  let closing = false;
+  // Shutting down: no new turns; each socket gets the answers of its turns in flight (for up to SHUTDOWN_DRAIN_MS),
+  // then 1001. Meanwhile new HTTP requests and sockets are refused, so a load balancer moves on. (This replaces the
+  // plugin's own preClose, which would close every socket at once without a code.)
+  const drain = async () => {
+    closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS)));
+    void deadline.then(() => (late = true));
+    await Promise.all(
+      [...sockets].map(async (s) => {
+        // A socket still authenticating holds frames that arrived before the shutdown: their turns count too.
+        const pending = turns.get(s);
+        while (pending?.size && !late) await Promise.race([Promise.allSettled([...pending]), deadline]);
+        s.close(CLOSE.goingAway, 'Server shutting down');
+        setTimeout(() => s.terminate(), 2000).unref(); // a peer that never answers the close frame
+      }),
+    );
+    clearTimeout(timer);
+  };
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 }, preClose: drain });
 
   app.get('/ws/agent/', { websocket: true, schema: { hide: true } }, (socket, request: FastifyRequest) => {
+    if (closing) return socket.close(CLOSE.goingAway, 'Server shutting down');
     sockets.add(socket);
+    const pending = new Set<Promise<void>>();
+    turns.set(socket, pending);
+    deps.metrics?.chatSockets.inc();
     // Frames can arrive before authentication finishes: hold them until the socket is bound.
     const early: RawData[] = [];
     let onFrame: (data: RawData) => void = (data) => void early.push(data);
-    socket.on('message', (data: RawData) => onFrame(data));
+    socket.on('message', (data: RawData) => {
+      if (!closing) return onFrame(data);
+      send(socket, {
+        type: 'error',
+        code: 'server_shutting_down',
+        message: 'The server is restarting: reconnect and send this again.',
+        retryable: true,
+      });
+    });
 
     let alive = true;
     socket.on('pong', () => {
@@ -93,9 +131,11 @@ export async function registerChatSocket(app: FastifyInstance, deps: Deps & { ag
     socket.on('close', () => {
       clearInterval(heartbeat);
       sockets.delete(socket);
+      turns.delete(socket);
+      deps.metrics?.chatSockets.dec();
     });
 
-    void (async () => {
+    const bound = (async () => {
       const binding = await bind(deps, request.query as Record<string, string | undefined>).catch(
         (err: Error) => {
           request.log.error({ err }, 'chat socket: authentication failed unexpectedly');
@@ -125,7 +165,7 @@ export async function registerChatSocket(app: FastifyInstance, deps: Deps & { ag
         }
         const read = readMessage(data, chat.maxMessageChars);
         if ('error' in read) return send(socket, { type: 'error', ...read.error });
-        void deps.agent
+        const turn: Promise<void> = deps.agent
           .chat(ctx, read.text, (event) => {
             if (!streaming) return;
             if (event.type === 'delta') send(socket, { type: 'agent_response_delta', delta: event.text });
@@ -157,9 +197,13 @@ export async function registerChatSocket(app: FastifyInstance, deps: Deps & { ag
               code: 'internal',
               message: 'Something went wrong; please try again.',
             });
-          });
+          })
+          .finally(() => pending.delete(turn));
+        pending.add(turn);
       };
       for (const data of early.splice(0)) onFrame(data);
     })();
+    pending.add(bound);
+    void bound.finally(() => pending.delete(bound));
   });
 }
