@@ -10,6 +10,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# postinstall patches a postgres.js crash (scripts/patch-postgres.mjs); the image's node_modules is then read-only.
+COPY scripts/patch-postgres.mjs scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE}

@@ -34,7 +34,15 @@ async function main() {
   await writeManifest(STAGE);
   if (process.argv.includes('--manifest-only')) return;
   const server = path.join(STAGE, 'server');
-  for (const item of ['bin', 'src', 'data/demo', 'package.json', 'package-lock.json', 'README.md']) {
+  for (const item of [
+    'bin',
+    'src',
+    'scripts/patch-postgres.mjs',
+    'data/demo',
+    'package.json',
+    'package-lock.json',
+    'README.md',
+  ]) {
     await fs.cp(path.join(ROOT, item), path.join(server, item), { recursive: true });
   }
   execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {

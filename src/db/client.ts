@@ -42,7 +42,14 @@ const MIGRATION_LOCK_KEY = 7_361_642_001;
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.driver === 'postgres') {
-    const client = postgres(target.url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+    const client = postgres(target.url, {
+      max: 10,
+      onnotice: () => {},
+      connect_timeout: 10,
+      // Reconnect within half a second once the database is back. postgres.js's default backoff (3^n / 100 s per
+      // failed attempt, up to 20 s, shared by the pool) left a node waiting 5 to 10 s after a 2 s Postgres restart.
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
+    });
     const db = drizzlePostgres({ client, schema }) as unknown as Db;
     return {
       db,
@@ -86,7 +93,21 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   };
 }
 
-/** Round-trips the database; throws when it cannot answer. */
-export async function pingDatabase(db: Db): Promise<void> {
-  await db.execute(sql`select 1`);
+/**
+ * Round-trips the database; throws when it cannot answer within `timeoutMs`. (While Postgres is down, a query waits
+ * for a connection up to connect_timeout: /api/health must say 503 sooner than that.)
+ */
+export async function pingDatabase(db: Db, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the database did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([Promise.resolve(db.execute(sql`select 1`)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
