@@ -19,12 +19,6 @@ export type IdPrefix = (typeof ID_PREFIXES)[number];
 // Crockford base32, lower case: no I, L, O, U, so ids read aloud and copy cleanly.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-function base32(bytes: Uint8Array, length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += ALPHABET[bytes[i]! % 32];
-  return out;
-}
-
 function timePart(ms: number): string {
   let out = '';
   for (let i = 0; i < 10; i++) {
@@ -34,9 +28,37 @@ function timePart(ms: number): string {
   return out;
 }
 
-/** `prefix_` + 10 characters of milliseconds + 16 random characters (80 bits). */
+let lastTime = -1;
+let lastRandom: number[] = [];
+
+/** The next random part within one millisecond: the previous one plus one, so ids made together keep their order. */
+function increment(digits: number[]): number[] | null {
+  const next = [...digits];
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i]! < 31) {
+      next[i]!++;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return null; // 80 bits exhausted within one millisecond: cannot happen in practice
+}
+
+/**
+ * `prefix_` + 10 characters of milliseconds + 16 random characters (80 bits). Monotonic within a process (as ULIDs):
+ * ids made in the same millisecond, e.g. a batch insert's, still sort in the order they were made.
+ */
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${timePart(Date.now())}${base32(randomBytes(16), 16)}`;
+  const now = Date.now();
+  let digits: number[] | null = null;
+  if (now <= lastTime) digits = increment(lastRandom);
+  if (digits) {
+    lastRandom = digits;
+  } else {
+    lastTime = now;
+    lastRandom = [...randomBytes(16)].map((b) => b % 32);
+  }
+  return `${prefix}_${timePart(lastTime)}${lastRandom.map((d) => ALPHABET[d]).join('')}`;
 }
 
 /** A random token with a readable prefix, e.g. `sk_…`; 32 characters of base62 = 190 bits. */

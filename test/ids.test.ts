@@ -24,3 +24,11 @@ describe('ids', () => {
     expect(new Set(Array.from({ length: 1000 }, () => newSecret('x', 8))).size).toBe(1000);
   });
 });
+
+describe('newId ordering', () => {
+  it('keeps ids made in the same millisecond in the order they were made', () => {
+    const ids = Array.from({ length: 2000 }, () => newId('var'));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

@@ -90,6 +90,34 @@ async function writeVariants(tx: Db, productId: string, record: ProductRecord) {
     );
 }
 
+/** Rows of variants per insert statement: 12 columns each stays well under Postgres's 65,535 parameters. */
+const VARIANT_ROWS_PER_INSERT = 4000;
+
+/**
+ * New products in set-based statements: one insert for the products, then their variants in as few inserts as the
+ * parameter limit allows (a new product has no old variants to retire). A full sync is mostly this path.
+ */
+async function insertNew(tx: Db, merchantId: string, records: ProductRecord[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  if (records.length === 0) return ids;
+  const inserted = await tx
+    .insert(products)
+    .values(records.map((r) => ({ merchantId, sourceId: r.source_id, ...productColumns(r) })))
+    .returning({ id: products.id, sourceId: products.sourceId });
+  for (const row of inserted) ids.set(row.sourceId, row.id);
+  const rows = records.flatMap((r) =>
+    r.variants.map((v, i) => ({
+      productId: ids.get(r.source_id)!,
+      sourceId: v.source_id,
+      ...variantColumns(v, i),
+    })),
+  );
+  for (let i = 0; i < rows.length; i += VARIANT_ROWS_PER_INSERT) {
+    await tx.insert(variants).values(rows.slice(i, i + VARIANT_ROWS_PER_INSERT));
+  }
+  return ids;
+}
+
 /** Upserts one batch of records of one merchant in one transaction. Records must have distinct source ids. */
 export async function upsertProducts(
   db: Db,
@@ -112,19 +140,23 @@ export async function upsertProducts(
       )
       .for('update');
     const bySource = new Map<string, ProductRow>(existing.map((p) => [p.sourceId, p]));
+    const created = await insertNew(
+      tx,
+      merchantId,
+      records.filter((r) => !bySource.has(r.source_id)),
+    );
     const results: UpsertResult[] = [];
     for (const record of records) {
       const current = bySource.get(record.source_id);
-      const columns = productColumns(record);
       if (!current) {
-        const [row] = await tx
-          .insert(products)
-          .values({ merchantId, sourceId: record.source_id, ...columns })
-          .returning({ id: products.id });
-        await writeVariants(tx, row!.id, record);
-        results.push({ sourceId: record.source_id, productId: row!.id, outcome: 'created' });
+        results.push({
+          sourceId: record.source_id,
+          productId: created.get(record.source_id)!,
+          outcome: 'created',
+        });
         continue;
       }
+      const columns = productColumns(record);
       const stale =
         current.sourceUpdatedAt &&
         columns.sourceUpdatedAt &&

@@ -115,8 +115,16 @@ export async function runSync(
   deps.logger.info({ merchant: merchantId, run: run.id, kind, resumed }, 'store sync started');
 
   try {
+    const fetchFrom = (cursor: string | null) => {
+      const p = connector.fetchPage(conn, { cursor, since: run.since });
+      p.catch(() => {}); // a prefetch the run never awaits (it failed first) must not go unhandled
+      return p;
+    };
+    // The next page is fetched while this one is written: the store's time and ours overlap.
+    let pending = fetchFrom(run.cursor);
     for (;;) {
-      const page = await connector.fetchPage(conn, { cursor: run.cursor, since: run.since });
+      const page = await pending;
+      if (page.next) pending = fetchFrom(page.next);
       const summary = await importRecords(
         db,
         deps.index,
