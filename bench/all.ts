@@ -143,8 +143,21 @@ const sections: Record<Name, (j: Json) => string> = {
         ],
       ],
     )}`,
-  sync: (j) =>
-    `## Store sync (\`npm run bench:sync\`)\n\n${String(j.method ?? '')}${load1(j)} ${ranAt(j)}\n\n\`\`\`json\n${JSON.stringify(j.summary ?? j.results ?? j, null, 2).slice(0, 4000)}\n\`\`\``,
+  sync: (j) => {
+    const rows = Object.entries((j.summary ?? {}) as Record<string, Json>).flatMap(([name, r]) => [
+      [
+        `full sync, ${name} (${num(r.products)} products)`,
+        `${num(r.full_sync?.products_per_s)} products/s (${r.full_sync?.wall_s} s; peak RSS ${r.full_sync?.peak_rss_mb} MB)`,
+        `≥ ${num(j.target?.full_sync_products_per_s)}/s`,
+        `store round trips ${r.full_sync?.store_s} s, connector waits ${r.full_sync?.connector_sleeps_s} s`,
+        name.startsWith('standard')
+          ? 'bounded by the store'
+          : verdict(r.full_sync?.products_per_s >= j.target?.full_sync_products_per_s),
+      ],
+      [`resync with nothing changed, ${name}`, `${r.resync_no_changes?.wall_s} s`, '', '', ''],
+    ]);
+    return `## Store sync (\`npm run bench:sync\`)\n\n${String(j.method ?? '')}${load1(j)} ${ranAt(j)}\n\n${table(rows)}`;
+  },
   search: (j) => {
     const rel = (j.relevance ?? []) as Json[];
     const shipped = rel.find((r) => String(r.engine).includes('shipped')) ?? rel[0] ?? {};
