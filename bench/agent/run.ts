@@ -9,7 +9,6 @@
 // PGlite in memory by default, `--driver postgres` for a fresh database on DATABASE_URL (dropped at the end). Prints
 // one JSON document; progress goes to stderr.
 import { fork, execSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +18,6 @@ import { desc, eq } from 'drizzle-orm';
 import { PglitePreparedQuery } from 'drizzle-orm/pglite/session';
 import { PostgresJsPreparedQuery } from 'drizzle-orm/postgres-js/session';
 import pino from 'pino';
-import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createAnthropicModel } from '../../src/agent/anthropic.js';
 import { loadContext } from '../../src/agent/memory.js';
@@ -36,6 +34,7 @@ import { searchProducts } from '../../src/tools/search-products.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../../test/fakes/anthropic.js';
 import { percentile } from '../search/metrics.js';
 import { ANSWER, fakeAnthropicScript, instantModel, timed } from './model.js';
+import { createPostgresDatabase } from '../../test/helpers/database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,24 +75,6 @@ function dist(xs: number[]) {
 }
 const ascending = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => ms(percentile(ascending(xs), 50));
-
-// ---- a fresh database (as bench:checkout) -----------------------------------------------------------------------
-async function createPostgresDatabase(baseUrl: string) {
-  const name = `aisle_bench_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const sql = postgres(baseUrl, { max: 1, onnotice: () => {} });
-      await sql.unsafe(`drop database if exists ${name} with (force)`);
-      await sql.end();
-    },
-  };
-}
 
 // ---- where a turn's time goes ------------------------------------------------------------------------------------
 // Turns run one at a time, so whatever is timed while `current` is set belongs to the turn being measured.
@@ -620,7 +601,7 @@ async function manySockets(databaseUrl: string | undefined) {
 }
 
 // ---- main --------------------------------------------------------------------------------------------------------
-const database = DRIVER === 'postgres' ? await createPostgresDatabase(BASE_URL) : null;
+const database = DRIVER === 'postgres' ? await createPostgresDatabase(BASE_URL, 'aisle_bench') : null;
 const target: DatabaseTarget = database
   ? { driver: 'postgres', url: database.url }
   : { driver: 'pglite', dir: null };

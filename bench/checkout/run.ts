@@ -3,13 +3,11 @@
 // loopback that answers at once, with the time of the two webhook round trips of each order subtracted; then 200
 // concurrent buyers of 10 units. Postgres by default (a fresh database, dropped at the end), `--driver pglite` for the
 // embedded one. Prints one JSON document; progress goes to stderr.
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { and, eq, inArray } from 'drizzle-orm';
 import pino from 'pino';
-import postgres from 'postgres';
 import { createDeps, type Deps } from '../../src/app.js';
 import { products, variants } from '../../src/catalog/schema.js';
 import {
@@ -30,6 +28,7 @@ import { record } from '../../test/helpers/catalog.js';
 import { startFakeIntegrator, type FakeIntegrator } from '../../test/fakes/integrator.js';
 import { percentile } from '../search/metrics.js';
 import { startProfiler, type Profiler } from './profile.js';
+import { createPostgresDatabase } from '../../test/helpers/database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,24 +84,6 @@ globalThis.fetch = async (input, init) => {
   };
   return res;
 };
-
-// ---- a fresh database --------------------------------------------------------------------------------------------
-async function createPostgresDatabase(baseUrl: string) {
-  const name = `aisle_bench_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const sql = postgres(baseUrl, { max: 1, onnotice: () => {} });
-      await sql.unsafe(`drop database if exists ${name} with (force)`);
-      await sql.end();
-    },
-  };
-}
 
 // ---- a shop: a company whose webhook URL is a real receiver, shoppers with an address, stock -----------------------
 type Shop = { company: CompanyRow; integrator: FakeIntegrator; variantIds: string[] };
@@ -317,7 +298,7 @@ async function concurrency(deps: Deps) {
 }
 
 // ---- main --------------------------------------------------------------------------------------------------------
-const database = DRIVER === 'postgres' ? await createPostgresDatabase(BASE_URL) : null;
+const database = DRIVER === 'postgres' ? await createPostgresDatabase(BASE_URL, 'aisle_bench') : null;
 const target: DatabaseTarget = database
   ? { driver: 'postgres', url: database.url }
   : { driver: 'pglite', dir: null };

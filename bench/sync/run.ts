@@ -8,7 +8,7 @@
 // path with a smaller store. Prints one JSON document; progress goes to stderr.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { and, count, eq, isNull } from 'drizzle-orm';
 import pino from 'pino';
-import postgres from 'postgres';
 import { createDeps, type Deps } from '../../src/app.js';
 import { connectStore } from '../../src/catalog/connectors/connections.js';
 import type { Connection } from '../../src/catalog/connectors/connector.js';
@@ -37,6 +36,7 @@ import { EmbeddedSearchIndex } from '../../src/catalog/search/embedded.js';
 import type { SyncRunRow } from '../../src/catalog/connectors/schema.js';
 import { loadConfig } from '../../src/config.js';
 import type { DatabaseTarget } from '../../src/db/client.js';
+import { createPostgresDatabase } from '../../test/helpers/database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -203,23 +203,6 @@ type SyncJob = {
   expected: Expected;
   driver: 'postgres' | 'pglite';
 };
-
-async function createPostgresDatabase(baseUrl: string) {
-  const name = `aisle_bench_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const sql = postgres(baseUrl, { max: 1, onnotice: () => {} });
-      await sql.unsafe(`drop database if exists ${name} with (force)`);
-      await sql.end();
-    },
-  };
-}
 
 /** True inside runSync: what the sync does, as against the index refresher's background work. */
 const inSync = new AsyncLocalStorage<boolean>();
@@ -638,7 +621,7 @@ async function profileCpu(deps: Deps, job: SyncJob, merchantId: string, bulkFile
 async function syncRole() {
   const job = JSON.parse(process.env.BENCH_SYNC_JOB!) as SyncJob;
   const sc = job.scenario;
-  const database = job.driver === 'postgres' ? await createPostgresDatabase(BASE_URL) : null;
+  const database = job.driver === 'postgres' ? await createPostgresDatabase(BASE_URL, 'aisle_bench') : null;
   const target: DatabaseTarget = database
     ? { driver: 'postgres', url: database.url }
     : { driver: 'pglite', dir: null };

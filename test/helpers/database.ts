@@ -9,11 +9,12 @@ export const DRIVER = POSTGRES_URL ? 'postgres' : 'pglite';
 
 export type TestDatabase = { target: DatabaseTarget; url: string | undefined; drop(): Promise<void> };
 
-/** Creates an empty Postgres database on the server of `baseUrl`; returns its URL and a dropper. */
+/** Creates an empty Postgres database (`prefix_<random>`) on the server of `baseUrl`; returns its URL and a dropper. */
 export async function createPostgresDatabase(
   baseUrl: string,
+  prefix = 'aisle_test',
 ): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `aisle_test_${randomBytes(6).toString('hex')}`;
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
