@@ -3,7 +3,7 @@
 // the real SDK over loopback. `timed` wraps any ModelClient to record how long each respond() took.
 import { performance } from 'node:perf_hooks';
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ModelClient, ModelReply, ModelRequest } from '../../src/agent/model.js';
+import { localReply, type ModelClient, type ModelReply, type ModelRequest } from '../../src/agent/model.js';
 import { reply, type FakeAnthropicRequest, type Reply } from '../../test/fakes/anthropic.js';
 
 export const ANSWER = 'Here are a few good matches; the Trail Runner is the best value.';
@@ -14,35 +14,15 @@ function shopperText(messages: ModelRequest['messages'] | { role: string; conten
   return typeof last?.content === 'string' ? last.content : undefined;
 }
 
-function message(
+const message = (
   content: Anthropic.Messages.ContentBlock[],
   stopReason: 'tool_use' | 'end_turn',
-): ModelReply {
-  return {
-    id: `msg_bench_${performance.now().toString(36).replace('.', '')}`,
-    type: 'message',
-    role: 'assistant',
-    model: 'bench-instant',
+): ModelReply =>
+  localReply(
+    { id: `msg_bench_${performance.now().toString(36).replace('.', '')}`, model: 'bench-instant' },
     content,
-    stop_reason: stopReason,
-    stop_sequence: null,
-    stop_details: null,
-    container: null,
-    diagnostics: null,
-    usage: {
-      input_tokens: 0,
-      output_tokens: 0,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: null,
-      inference_geo: null,
-      output_tokens_details: null,
-      server_tool_use: null,
-      service_tier: null,
-      speed: null,
-    },
-  };
-}
+    stopReason,
+  );
 
 /** An in-process model that answers at once: a search_products call for the shopper's text, then ANSWER. */
 export function instantModel(): ModelClient {

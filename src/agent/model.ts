@@ -38,3 +38,35 @@ export class ModelError extends Error {
     super(message, options);
   }
 }
+
+/** A reply made in this process (the offline agent, benchmarks) in the Messages API's shape, with no usage. */
+export function localReply(
+  meta: { id: string; model: string },
+  content: Anthropic.Messages.ContentBlock[],
+  stopReason: 'tool_use' | 'end_turn',
+): ModelReply {
+  return {
+    id: meta.id,
+    type: 'message',
+    role: 'assistant',
+    model: meta.model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    stop_details: null,
+    container: null,
+    diagnostics: null,
+    usage: {
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: null,
+      inference_geo: null,
+      output_tokens_details: null,
+      server_tool_use: null,
+      service_tier: null,
+      speed: null,
+    },
+  };
+}

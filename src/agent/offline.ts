@@ -8,7 +8,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { ProductCard, VariantCard } from '../catalog/products.js';
 import type { AddressView } from '../commerce/addresses.js';
 import type { OrderItemView, OrderView, Quote } from '../commerce/order-views.js';
-import type { ModelClient, ModelMessage, ModelReply } from './model.js';
+import { localReply, type ModelClient, type ModelMessage, type ModelReply } from './model.js';
 
 /** Every final text reply starts with this, so shoppers and integrators know it is not Claude. */
 export const OFFLINE_LABEL = '[Offline assistant] ';
@@ -49,30 +49,11 @@ export function createOfflineModel(): ModelClient {
 }
 
 function reply(content: Anthropic.Messages.ContentBlock[], stopReason: 'tool_use' | 'end_turn'): ModelReply {
-  return {
-    id: `msg_offline_${randomUUID().replace(/-/g, '')}`,
-    type: 'message',
-    role: 'assistant',
-    model: 'offline',
+  return localReply(
+    { id: `msg_offline_${randomUUID().replace(/-/g, '')}`, model: 'offline' },
     content,
-    stop_reason: stopReason,
-    stop_sequence: null,
-    stop_details: null,
-    container: null,
-    diagnostics: null,
-    usage: {
-      input_tokens: 0,
-      output_tokens: 0,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: null,
-      inference_geo: null,
-      output_tokens_details: null,
-      server_tool_use: null,
-      service_tier: null,
-      speed: null,
-    },
-  };
+    stopReason,
+  );
 }
 
 /** The text in a few pieces, split after spaces, that join back to exactly the text. */
