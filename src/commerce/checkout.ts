@@ -460,8 +460,7 @@ export function createCheckout(deps: CheckoutDeps) {
           settings,
         );
       });
-      const items = await itemsOf(db, [orderId]);
-      deps.onStockChange?.([...new Set((items.get(orderId) ?? []).map((i) => i.productId))]);
+      if (result.restocked.length) deps.onStockChange?.(result.restocked);
       return result.order;
     },
 

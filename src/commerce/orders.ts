@@ -81,7 +81,13 @@ export type Move = {
   from?: readonly OrderStatus[];
 };
 
-export type MoveResult = { moved: boolean; order: OrderRow; previous: OrderStatus };
+export type MoveResult = {
+  moved: boolean;
+  order: OrderRow;
+  previous: OrderStatus;
+  /** Products whose stock the move put back: the search index should follow them. */
+  restocked: string[];
+};
 
 /**
  * Moves an order in the caller's transaction. An order not in a status the move may start from is left alone
@@ -97,7 +103,7 @@ export async function moveOrder(
   if (!current) throw orderNotFound(orderId);
   const previous = current.status;
   if ((move.from && !move.from.includes(previous)) || !canMove(previous, move.to)) {
-    return { moved: false, order: current, previous };
+    return { moved: false, order: current, previous, restocked: [] };
   }
   const [order] = await tx
     .update(orders)
@@ -136,7 +142,8 @@ export async function moveOrder(
       maxAttempts: settings.followupAttempts,
     });
   }
-  return { moved: true, order: order!, previous };
+  const restocked = RELEASES_STOCK.includes(move.to) ? [...new Set(items.map((i) => i.productId))] : [];
+  return { moved: true, order: order!, previous, restocked };
 }
 
 /** Records something that happened to an order without changing its status (e.g. a merchant hand-off). */

@@ -156,11 +156,8 @@ export async function processDelivery(
     },
     `webhook ${row.event} ${outcome.status}`,
   );
-  const moved = applied?.moved;
-  if (moved?.moved && ['DECLINED', 'PAYMENT_FAILED'].includes(moved.order.status)) {
-    const items = await itemsOf(db, [moved.order.id]);
-    deps.onStockChange?.([...new Set((items.get(moved.order.id) ?? []).map((i) => i.productId))]);
-  }
+  const restocked = applied?.moved?.restocked ?? [];
+  if (restocked.length) deps.onStockChange?.(restocked);
   return { next: applied?.next ?? [], balance, error: attempt.error };
 
   function applyBalance(r: DeliveryRow, answer: BalanceAnswer | null, error: string | null) {

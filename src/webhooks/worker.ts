@@ -2,7 +2,7 @@
 // delivers them, and keeps house: expires orders stuck in PENDING, drops old idempotency keys and quotes.
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { orders, quotes } from '../commerce/order-schema.js';
-import { itemsOf, moveOrder } from '../commerce/orders.js';
+import { moveOrder } from '../commerce/orders.js';
 import type { Config } from '../config.js';
 import { idempotencyKeys } from '../transport/rest/idempotency-schema.js';
 import { claimDueEvents, newLeaseToken } from './outbox.js';
@@ -74,10 +74,7 @@ export function startOutboxWorker(
           settings,
         ),
       );
-      if (moved.moved) {
-        const items = await itemsOf(db, [id]);
-        deps.onStockChange?.([...new Set((items.get(id) ?? []).map((i) => i.productId))]);
-      }
+      if (moved.restocked.length) deps.onStockChange?.(moved.restocked);
     }
     await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, sql`now() - interval '24 hours'`));
     await db.delete(quotes).where(lt(quotes.expiresAt, sql`now() - interval '7 days'`));
