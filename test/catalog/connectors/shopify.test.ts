@@ -805,6 +805,15 @@ describe('orders', () => {
         .where(and(eq(webhookDeliveries.orderId, orderId), eq(webhookDeliveries.event, 'merchant_order')))
     )[0]!;
 
+  /** Drains until the order's hand-off is settled: its retry (backoff of about 1 ms) may not be due at once. */
+  async function drainHandoff(orderId: string) {
+    for (let i = 0; i < 50; i++) {
+      await worker.drain();
+      if ((await handoffOf(orderId)).status !== 'pending') return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   it('hands a paid order to the store once, though the store answered 503 first', async () => {
     const a = await inStock(0);
     const b = await inStock(1);
@@ -814,7 +823,7 @@ describe('orders', () => {
     ]);
     // The first attempt meets a 503 and is not retried inside the connector: the outbox retries the hand-off.
     fake.failNext(1, 503);
-    await worker.drain();
+    await drainHandoff(orderId);
     expect(fake.stats.failed).toBe(1);
     expect(await handoffOf(orderId)).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(fake.orders).toHaveLength(1);
@@ -861,7 +870,7 @@ describe('orders', () => {
     };
     const before = fake.orders.length;
     try {
-      await worker.drain();
+      await drainHandoff(orderId);
       expect(lost).toBe(true);
     } finally {
       intercept = undefined;
