@@ -5,7 +5,8 @@ import fs from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Db } from '../db/client.js';
 import { productRecordSchema, type ProductRecord } from './import-format.js';
-import { syncProducts } from './index-sync.js';
+import { indexWritten } from './index-sync.js';
+import { getMerchant } from './merchants.js';
 import type { SearchIndex } from './search/port.js';
 import { upsertProducts } from './upsert.js';
 
@@ -105,11 +106,9 @@ export async function importRecords(
     if (batch.length === 0) return;
     const results = await upsertProducts(db, merchantId, batch);
     for (const r of results) summary[r.outcome]++;
-    await syncProducts(
-      db,
-      index,
-      results.filter((r) => r.outcome === 'created' || r.outcome === 'updated').map((r) => r.productId),
-    );
+    const written = results.flatMap((r) => (r.written ? [r.written] : []));
+    // The merchant as it is now: a paused store's products leave search.
+    if (written.length) await indexWritten(index, await getMerchant(db, merchantId), written);
     batch = [];
     onProgress?.(summary, processed);
   };

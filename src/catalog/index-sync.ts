@@ -3,8 +3,9 @@ import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { toMinor } from '../money.js';
 import { loadProducts, type ProductWithVariants } from './products.js';
-import { products } from './schema.js';
+import { products, type MerchantRow } from './schema.js';
 import type { SearchDocument, SearchIndex } from './search/port.js';
+import type { WrittenProduct } from './upsert.js';
 
 export function toSearchDocument(p: ProductWithVariants): SearchDocument {
   return {
@@ -48,6 +49,20 @@ export async function syncProducts(db: Db, index: SearchIndex, ids: string[]): P
     await index.upsert(searchable.map(toSearchDocument));
     await index.remove(batch.filter((id) => !keep.has(id)));
   }
+}
+
+/** Indexes products just written, from the rows in hand (nothing is read back): as syncProducts would. */
+export async function indexWritten(
+  index: SearchIndex,
+  merchant: MerchantRow,
+  written: WrittenProduct[],
+): Promise<void> {
+  const all = written.map((w) => ({ ...w, merchant }));
+  const searchable = all.filter(isSearchable);
+  const keep = new Set(searchable.map((p) => p.product.id));
+  if (searchable.length) await index.upsert(searchable.map(toSearchDocument));
+  const gone = all.filter((p) => !keep.has(p.product.id)).map((p) => p.product.id);
+  if (gone.length) await index.remove(gone);
 }
 
 /** Rebuilds the index from Postgres. Returns how many documents it holds. */

@@ -1,14 +1,29 @@
 // Writes canonical records into the catalog, keyed by (merchant, source id): new products are created, changed ones
 // updated in place, identical ones left alone, and records older than what we hold are ignored.
+//
+// A batch is a handful of set-based statements whatever its size: rows travel as one JSON parameter unpacked by
+// jsonb_to_recordset. A query builder binding every value (12 per variant, 90,000 variants in a 20,000-product
+// store) spent more CPU than Postgres did. Each written product comes back as the rows now stored, so the search
+// index is fed without reading them again.
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { rowsOf } from '../db/rows.js';
+import { newId } from '../ids.js';
 import { normalizeMoney } from '../money.js';
 import type { ProductRecord, VariantRecord } from './import-format.js';
-import { products, variants, type ProductRow } from './schema.js';
+import { products, variants, type ProductRow, type VariantRow } from './schema.js';
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
-export type UpsertResult = { sourceId: string; productId: string; outcome: UpsertOutcome };
+/** A product as stored after the write, with its live variants in position order. */
+export type WrittenProduct = { product: ProductRow; variants: VariantRow[] };
+export type UpsertResult = {
+  sourceId: string;
+  productId: string;
+  outcome: UpsertOutcome;
+  /** Set for created and updated products. */
+  written?: WrittenProduct;
+};
 
 function contentHash(record: ProductRecord): string {
   const { updated_at: _ignored, ...content } = record;
@@ -19,8 +34,12 @@ export function variantTitle(v: VariantRecord): string {
   return v.title || Object.values(v.options).join(' / ') || 'Default';
 }
 
-function productColumns(r: ProductRecord) {
+type Stamp = { id: string; merchantId: string; createdAt: Date; updatedAt: Date };
+
+function productRow(r: ProductRecord, s: Stamp): ProductRow {
   return {
+    ...s,
+    sourceId: r.source_id,
     title: r.title,
     description: r.description,
     vendor: r.vendor,
@@ -35,87 +54,125 @@ function productColumns(r: ProductRecord) {
   };
 }
 
-function variantColumns(v: VariantRecord, position: number) {
-  return {
-    sku: v.sku ?? '',
-    title: variantTitle(v),
-    options: v.options,
-    price: normalizeMoney(v.price),
-    compareAtPrice: v.compare_at_price ? normalizeMoney(v.compare_at_price) : null,
-    currency: v.currency,
-    availableQty: v.available_qty,
-    imageUrl: v.image_url ?? null,
-    position,
-    deletedAt: null,
-  };
+// The JSON each statement unpacks, and the record type that unpacks it: keys are column names.
+const PRODUCT_FIELDS = sql.raw(`r(id text, source_id text, title text, description text, vendor text,
+  product_type text, category text, tags text[], image_urls text[], product_url text, status text, content_hash text,
+  source_updated_at timestamptz)`);
+
+const productJson = (p: ProductRow) => ({
+  id: p.id,
+  source_id: p.sourceId,
+  title: p.title,
+  description: p.description,
+  vendor: p.vendor,
+  product_type: p.productType,
+  category: p.category,
+  tags: p.tags,
+  image_urls: p.imageUrls,
+  product_url: p.productUrl,
+  status: p.status,
+  content_hash: p.contentHash,
+  source_updated_at: p.sourceUpdatedAt?.toISOString() ?? null,
+});
+
+const VARIANT_FIELDS =
+  sql.raw(`r(id text, product_id text, source_id text, sku text, title text, options jsonb,
+  price numeric, compare_at_price numeric, currency text, available_qty integer, image_url text, position integer)`);
+
+type VariantJson = ReturnType<typeof variantJson>;
+const variantJson = (productId: string, v: VariantRecord, position: number) => ({
+  id: newId('var'),
+  product_id: productId,
+  source_id: v.source_id,
+  sku: v.sku ?? '',
+  title: variantTitle(v),
+  options: v.options,
+  price: normalizeMoney(v.price),
+  compare_at_price: v.compare_at_price ? normalizeMoney(v.compare_at_price) : null,
+  currency: v.currency,
+  available_qty: v.available_qty,
+  image_url: v.image_url ?? null,
+  position,
+});
+
+const json = (rows: unknown[]) => sql`${JSON.stringify(rows)}::jsonb`;
+
+async function insertProducts(tx: Db, rows: ProductRow[]) {
+  await tx.execute(sql`
+    insert into ${products} (id, merchant_id, source_id, title, description, vendor, product_type, category, tags,
+      image_urls, product_url, status, content_hash, source_updated_at, created_at, updated_at)
+    select r.id, ${rows[0]!.merchantId}, r.source_id, r.title, r.description, r.vendor, r.product_type, r.category,
+      r.tags, r.image_urls, r.product_url, r.status, r.content_hash, r.source_updated_at, now(), now()
+    from jsonb_to_recordset(${json(rows.map(productJson))}) as ${PRODUCT_FIELDS}`);
 }
 
-// On conflict, every column takes the incoming row's value ("excluded"): one statement for all of a product's variants.
-const UPDATE_FROM_EXCLUDED = Object.fromEntries(
-  (
-    [
-      'sku',
-      'title',
-      'options',
-      'price',
-      'compareAtPrice',
-      'currency',
-      'availableQty',
-      'imageUrl',
-      'position',
-      'deletedAt',
-    ] as const
-  ).map((key) => [key, sql.raw(`excluded.${variants[key].name}`)]),
-);
-
-async function writeVariants(tx: Db, productId: string, record: ProductRecord) {
-  const incoming = record.variants.map((v) => v.source_id);
-  await tx
-    .insert(variants)
-    .values(record.variants.map((v, i) => ({ productId, sourceId: v.source_id, ...variantColumns(v, i) })))
-    .onConflictDoUpdate({
-      target: [variants.productId, variants.sourceId],
-      set: { ...UPDATE_FROM_EXCLUDED, updatedAt: new Date() },
-    });
-  // Variants the source no longer has stay as rows (orders name them) but leave the catalog.
-  await tx
-    .update(variants)
-    .set({ deletedAt: new Date() })
-    .where(
-      and(
-        eq(variants.productId, productId),
-        notInArray(variants.sourceId, incoming),
-        isNull(variants.deletedAt),
-      ),
-    );
+async function updateProducts(tx: Db, rows: ProductRow[]) {
+  await tx.execute(sql`
+    update ${products} as p
+    set title = r.title, description = r.description, vendor = r.vendor, product_type = r.product_type,
+      category = r.category, tags = r.tags, image_urls = r.image_urls, product_url = r.product_url,
+      status = r.status, content_hash = r.content_hash, source_updated_at = r.source_updated_at,
+      updated_at = now()
+    from jsonb_to_recordset(${json(rows.map(productJson))}) as ${PRODUCT_FIELDS}
+    where p.id = r.id`);
 }
 
-/** Rows of variants per insert statement: 12 columns each stays well under Postgres's 65,535 parameters. */
-const VARIANT_ROWS_PER_INSERT = 4000;
+type StoredVariant = { id: string; product_id: string; source_id: string; created_at: Date | string };
 
 /**
- * New products in set-based statements: one insert for the products, then their variants in as few inserts as the
- * parameter limit allows (a new product has no old variants to retire). A full sync is mostly this path.
+ * Writes the products' variants: new ones inserted, known ones (by product and source id) overwritten and revived.
+ * Returns the stored id and creation time of each, keyed by product and source id.
  */
-async function insertNew(tx: Db, merchantId: string, records: ProductRecord[]): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
-  if (records.length === 0) return ids;
-  const inserted = await tx
-    .insert(products)
-    .values(records.map((r) => ({ merchantId, sourceId: r.source_id, ...productColumns(r) })))
-    .returning({ id: products.id, sourceId: products.sourceId });
-  for (const row of inserted) ids.set(row.sourceId, row.id);
-  const rows = records.flatMap((r) =>
-    r.variants.map((v, i) => ({
-      productId: ids.get(r.source_id)!,
-      sourceId: v.source_id,
-      ...variantColumns(v, i),
-    })),
+async function writeVariants(tx: Db, rows: VariantJson[]) {
+  const stored = rowsOf<StoredVariant>(
+    await tx.execute(sql`
+      insert into ${variants} (id, product_id, source_id, sku, title, options, price, compare_at_price, currency,
+        available_qty, image_url, position, deleted_at, created_at, updated_at)
+      select r.id, r.product_id, r.source_id, r.sku, r.title, r.options, r.price, r.compare_at_price, r.currency,
+        r.available_qty, r.image_url, r.position, null, now(), now()
+      from jsonb_to_recordset(${json(rows)}) as ${VARIANT_FIELDS}
+      on conflict (product_id, source_id) do update set
+        sku = excluded.sku, title = excluded.title, options = excluded.options, price = excluded.price,
+        compare_at_price = excluded.compare_at_price, currency = excluded.currency,
+        available_qty = excluded.available_qty, image_url = excluded.image_url, position = excluded.position,
+        deleted_at = null, updated_at = excluded.updated_at
+      returning id, product_id, source_id, created_at`),
   );
-  for (let i = 0; i < rows.length; i += VARIANT_ROWS_PER_INSERT) {
-    await tx.insert(variants).values(rows.slice(i, i + VARIANT_ROWS_PER_INSERT));
-  }
-  return ids;
+  return new Map(stored.map((v) => [`${v.product_id}\n${v.source_id}`, v]));
+}
+
+/** Variants of these (existing) products that the source no longer lists stay as rows (orders name them) but leave the catalog. */
+async function retireVariants(tx: Db, productIds: string[], liveIds: string[]) {
+  if (productIds.length === 0) return;
+  await tx.execute(sql`
+    update ${variants} set deleted_at = now(), updated_at = now()
+    where product_id in (select jsonb_array_elements_text(${json(productIds)}))
+      and deleted_at is null
+      and id not in (select jsonb_array_elements_text(${json(liveIds)}))`);
+}
+
+/** The variant rows as stored: what was written, with the id and creation time of a variant that already existed. */
+function writtenVariants(rows: VariantJson[], stored: Map<string, StoredVariant>, now: Date): VariantRow[] {
+  return rows.map((j) => {
+    const row = stored.get(`${j.product_id}\n${j.source_id}`)!;
+    return {
+      id: row.id,
+      productId: j.product_id,
+      sourceId: j.source_id,
+      sku: j.sku,
+      title: j.title,
+      options: j.options,
+      price: j.price,
+      compareAtPrice: j.compare_at_price,
+      currency: j.currency,
+      availableQty: j.available_qty,
+      imageUrl: j.image_url,
+      position: j.position,
+      deletedAt: null,
+      createdAt: new Date(row.created_at),
+      updatedAt: now,
+    };
+  });
 }
 
 /** Upserts one batch of records of one merchant in one transaction. Records must have distinct source ids. */
@@ -127,7 +184,14 @@ export async function upsertProducts(
   if (records.length === 0) return [];
   return db.transaction(async (tx) => {
     const existing = await tx
-      .select()
+      .select({
+        id: products.id,
+        sourceId: products.sourceId,
+        contentHash: products.contentHash,
+        status: products.status,
+        sourceUpdatedAt: products.sourceUpdatedAt,
+        createdAt: products.createdAt,
+      })
       .from(products)
       .where(
         and(
@@ -139,39 +203,53 @@ export async function upsertProducts(
         ),
       )
       .for('update');
-    const bySource = new Map<string, ProductRow>(existing.map((p) => [p.sourceId, p]));
-    const created = await insertNew(
-      tx,
-      merchantId,
-      records.filter((r) => !bySource.has(r.source_id)),
-    );
+    const bySource = new Map(existing.map((p) => [p.sourceId, p]));
+    // The database's clock stamps the rows (now() is the transaction's start), as it stamps sync runs: comparing the
+    // two stays right whatever the app servers' clocks say.
+    const [clock] = rowsOf<{ now: Date | string }>(await tx.execute(sql`select now() as now`));
+    const stamp = new Date(clock!.now);
     const results: UpsertResult[] = [];
+    const created: ProductRow[] = [];
+    const updated: ProductRow[] = [];
+    const toWrite: { result: UpsertResult; row: ProductRow; variants: VariantJson[] }[] = [];
     for (const record of records) {
       const current = bySource.get(record.source_id);
-      if (!current) {
-        results.push({
-          sourceId: record.source_id,
-          productId: created.get(record.source_id)!,
-          outcome: 'created',
-        });
-        continue;
-      }
-      const columns = productColumns(record);
+      const id = current?.id ?? newId('prod');
+      const row = productRow(record, {
+        id,
+        merchantId,
+        createdAt: current?.createdAt ?? stamp,
+        updatedAt: stamp,
+      });
       const stale =
-        current.sourceUpdatedAt &&
-        columns.sourceUpdatedAt &&
-        columns.sourceUpdatedAt < current.sourceUpdatedAt;
-      if (stale || (current.contentHash === columns.contentHash && current.status !== 'deleted')) {
-        results.push({
-          sourceId: record.source_id,
-          productId: current.id,
-          outcome: stale ? 'stale' : 'unchanged',
-        });
+        current?.sourceUpdatedAt && row.sourceUpdatedAt && row.sourceUpdatedAt < current.sourceUpdatedAt;
+      if (current && (stale || (current.contentHash === row.contentHash && current.status !== 'deleted'))) {
+        results.push({ sourceId: record.source_id, productId: id, outcome: stale ? 'stale' : 'unchanged' });
         continue;
       }
-      await tx.update(products).set(columns).where(eq(products.id, current.id));
-      await writeVariants(tx, current.id, record);
-      results.push({ sourceId: record.source_id, productId: current.id, outcome: 'updated' });
+      const result: UpsertResult = {
+        sourceId: record.source_id,
+        productId: id,
+        outcome: current ? 'updated' : 'created',
+      };
+      (current ? updated : created).push(row);
+      toWrite.push({ result, row, variants: record.variants.map((v, i) => variantJson(id, v, i)) });
+      results.push(result);
+    }
+    if (toWrite.length === 0) return results;
+    if (created.length) await insertProducts(tx, created);
+    if (updated.length) await updateProducts(tx, updated);
+    const stored = await writeVariants(
+      tx,
+      toWrite.flatMap((w) => w.variants),
+    );
+    await retireVariants(
+      tx,
+      updated.map((p) => p.id),
+      [...stored.values()].map((v) => v.id),
+    );
+    for (const w of toWrite) {
+      w.result.written = { product: w.row, variants: writtenVariants(w.variants, stored, stamp) };
     }
     return results;
   });

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { rowsOf } from '../db/rows.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { webhookDeliveries, type DeliveryRow, type DeliveryStatus, type WebhookEvent } from './schema.js';
@@ -82,11 +83,6 @@ export async function claimDueEvents(
     .select()
     .from(webhookDeliveries)
     .where(and(inArray(webhookDeliveries.id, ids), eq(webhookDeliveries.leaseToken, options.token)));
-}
-
-/** postgres.js returns an array of rows, PGlite an object with `rows`. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 export type AttemptRecord = {

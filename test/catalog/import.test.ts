@@ -4,6 +4,8 @@ import { readCatalogFile } from '../../src/catalog/import-file.js';
 import { products, variants } from '../../src/catalog/schema.js';
 import { EmbeddedSearchIndex } from '../../src/catalog/search/embedded.js';
 import { createCatalog, type Catalog } from '../../src/catalog/service.js';
+import { toSearchDocument } from '../../src/catalog/index-sync.js';
+import { loadProducts } from '../../src/catalog/products.js';
 import { deleteProducts } from '../../src/catalog/upsert.js';
 import { jsonl, record, writeTempFile } from '../helpers/catalog.js';
 import { openTestDb } from '../helpers/database.js';
@@ -163,6 +165,52 @@ describe('catalog import', () => {
     const deleted = await deleteProducts(t.db, row!.merchantId, ['shoe-1']);
     await catalog.sync(deleted);
     expect(await ids('running shoe')).toEqual([]);
+  });
+
+  it('indexes what it wrote exactly as Postgres then holds it', async () => {
+    // The index is fed from the rows the upsert wrote, not read back: each document must equal the one built from
+    // Postgres, through creation, a changed price, a dropped and a revived variant, a new one, and a deletion undone.
+    const tent = record({
+      source_id: 'tent-9',
+      title: 'Summit 3 Tent',
+      description: 'Three people, four seasons.',
+      tags: ['tent', 'camping'],
+      image_urls: ['https://img.example/tent-9.jpg'],
+      product_url: 'https://shop.example/tent-9',
+      updated_at: '2026-06-01T00:00:00Z',
+      variants: [
+        { source_id: 'g', sku: 'T9-G', options: { Color: 'Green' }, price: '349.5', compare_at_price: '399' },
+        { source_id: 'o', options: { Color: 'Orange' }, price: '349.50', available_qty: 0 },
+      ],
+    });
+    const steps = [
+      tent,
+      { ...tent, variants: [{ ...tent.variants[0]!, price: '299.00' }], updated_at: '2026-06-02T00:00:00Z' },
+      {
+        ...tent,
+        variants: [...tent.variants, { ...tent.variants[0]!, source_id: 'b', options: { Color: 'Blue' } }],
+        updated_at: '2026-06-03T00:00:00Z',
+      },
+    ];
+    for (const step of steps) {
+      const summary = await importJsonl('Summit', [step]);
+      expect(summary.created + summary.updated).toBe(1);
+      const [row] = await t.db.select().from(products).where(eq(products.sourceId, 'tent-9'));
+      const [loaded] = await loadProducts(t.db, [row!.id]);
+      expect(index.document(row!.id)).toEqual(toSearchDocument(loaded!));
+    }
+    const [row] = await t.db.select().from(products).where(eq(products.sourceId, 'tent-9'));
+    await catalog.sync(await deleteProducts(t.db, row!.merchantId, ['tent-9']));
+    expect(index.document(row!.id)).toBeUndefined();
+    await importJsonl('Summit', [steps[2]]);
+    const [revived] = await loadProducts(t.db, [row!.id]);
+    expect(revived!.product.status).toBe('active');
+    expect(index.document(row!.id)).toEqual(toSearchDocument(revived!));
+    expect(revived!.variants.map((v) => [v.sourceId, v.price, v.compareAtPrice])).toEqual([
+      ['g', '349.50', '399.00'],
+      ['o', '349.50', null],
+      ['b', '349.50', '399.00'],
+    ]);
   });
 
   it('rebuilds the index from Postgres', async () => {

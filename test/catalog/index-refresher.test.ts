@@ -44,4 +44,55 @@ describe('index refresher', () => {
       refresher.stop();
     }
   });
+
+  it("leaves alone what its own node already indexed, and still follows the other node's writes", async () => {
+    // Counts what reaches the index: the node's own import, then the refresher.
+    class CountingIndex extends EmbeddedSearchIndex {
+      written: string[] = [];
+      override async upsert(docs: Parameters<EmbeddedSearchIndex['upsert']>[0]) {
+        this.written.push(...docs.map((d) => d.id));
+        return super.upsert(docs);
+      }
+      override async remove(ids: string[]) {
+        this.written.push(...ids);
+        return super.remove(ids);
+      }
+    }
+    const index = new CountingIndex();
+    const own = createCatalog({ db: t.db, index });
+    const other = createCatalog({ db: t.db, index: new EmbeddedSearchIndex() });
+    const refresher = startIndexRefresher(t.db, index, {
+      intervalMs: 60_000,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await refresher.tick(); // what the first test wrote
+      const items = [
+        record({ source_id: 'stove', title: 'Camp Stove' }),
+        record({ source_id: 'pot', title: 'Titanium Pot', status: 'draft' }),
+      ];
+      await own.importRecords('Ridgeline', readCatalogText(jsonl(items)));
+      index.written = [];
+      await refresher.tick();
+      expect(index.written).toEqual([]);
+
+      await other.importRecords(
+        'Ridgeline',
+        readCatalogText(
+          jsonl([
+            { ...items[0]!, title: 'Camp Stove Mk II' },
+            { ...items[1]!, status: 'active' },
+          ]),
+        ),
+      );
+      await refresher.tick();
+      expect(index.written).toHaveLength(2);
+      expect((await own.search({ query: 'stove mk' })).products.map((p) => p.title)).toEqual([
+        'Camp Stove Mk II',
+      ]);
+      expect((await own.search({ query: 'titanium pot' })).total).toBe(1);
+    } finally {
+      refresher.stop();
+    }
+  });
 });

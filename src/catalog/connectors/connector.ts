@@ -28,6 +28,11 @@ export type ProductPage = {
   deleted?: string[];
   /** Opaque: where the next page starts; null on the last page. */
   next: string | null;
+  /**
+   * On the last page of a read from one snapshot of the whole store (a Shopify bulk file): every product id the store
+   * had then. A full sync deletes the others from it instead of listing the store's ids again.
+   */
+  snapshotIds?: string[];
 };
 
 export type StoreEvent =

@@ -500,6 +500,9 @@ export function assembleBulk(lines: Iterable<string>): { product: GqlProduct; va
   }));
 }
 
+/** A finished bulk operation's products, as read from its file, and the shop's currency. */
+type BulkProducts = { products: ReturnType<typeof assembleBulk>; currency: string };
+
 // ---------------------------------------------------------------------------------------------------------------
 // The connector
 
@@ -519,7 +522,7 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   const costs = new Map<string, number>();
   const currencies = new Map<string, string>();
   /** Bulk results of the last run, by operation id: pages are cut from it without reading the file again. */
-  const bulkResults = new Map<string, ProductRecord[]>();
+  const bulkResults = new Map<string, BulkProducts>();
 
   const creds = (conn: Connection) => conn.credentials as ShopifyCredentials;
   const endpoint = (conn: Connection) =>
@@ -784,15 +787,15 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   }
 
   /**
-   * The records of a finished bulk operation (read once, then cut into pages from memory); null while Shopify is
+   * The products of a finished bulk operation (read once, then cut into pages from memory); null while Shopify is
    * still running it after `waitMs` of polling, so the sync records a heartbeat and comes back with the same cursor.
    */
-  async function bulkRecords(
+  async function bulkProducts(
     conn: Connection,
     opId: string,
     waitMs: number,
     signal?: AbortSignal,
-  ): Promise<ProductRecord[] | null> {
+  ): Promise<BulkProducts | null> {
     const cached = bulkResults.get(opId);
     if (cached) return cached;
     const until = Date.now() + waitMs;
@@ -825,13 +828,10 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
       if (!res.ok) throw new StoreError(`Shopify's bulk file answered ${res.status}`, res.status >= 500);
       lines = (await res.text()).split('\n');
     }
-    const currency = await shopCurrency(conn, signal);
-    const records = assembleBulk(lines).map(({ product, variants }) =>
-      productFromGraphql(product, variants, currency),
-    );
+    const result = { products: assembleBulk(lines), currency: await shopCurrency(conn, signal) };
     bulkResults.clear();
-    bulkResults.set(opId, records);
-    return records;
+    bulkResults.set(opId, result);
+    return result;
   }
 
   /** Starts a bulk read of every product; null when Shopify will not run one now (the paged path is used). */
@@ -847,12 +847,17 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
     return r.bulkOperation.id;
   }
 
-  function bulkPage(opId: string, records: ProductRecord[] | null, offset: number): ProductPage {
-    if (!records) return { records: [], next: `bulk:${offset}:${opId}` };
+  /** A page of the bulk file's products, mapped to records only now: the mapping's CPU overlaps the last page's writes. */
+  function bulkPage(opId: string, bulk: BulkProducts | null, offset: number): ProductPage {
+    if (!bulk) return { records: [], next: `bulk:${offset}:${opId}` };
     const end = offset + pageSize;
+    const last = end >= bulk.products.length;
     return {
-      records: records.slice(offset, end),
-      next: end < records.length ? `bulk:${end}:${opId}` : null,
+      records: bulk.products
+        .slice(offset, end)
+        .map(({ product, variants }) => productFromGraphql(product, variants, bulk.currency)),
+      next: last ? null : `bulk:${end}:${opId}`,
+      ...(last && { snapshotIds: bulk.products.map(({ product }) => String(product.legacyResourceId)) }),
     };
   }
 
@@ -928,14 +933,14 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
       if (cursor?.startsWith('bulk:')) {
         const [, offset, ...rest] = cursor.split(':');
         const opId = rest.join(':');
-        return bulkPage(opId, await bulkRecords(conn, opId, BULK_WAIT_MS, signal), Number(offset));
+        return bulkPage(opId, await bulkProducts(conn, opId, BULK_WAIT_MS, signal), Number(offset));
       }
       if (cursor === null && since === null && Number.isFinite(bulkThreshold)) {
         const count = await productCount(conn, signal);
         if (count !== null && count > bulkThreshold) {
           // Shopify refusing a bulk operation now (one already running) leaves the paged path.
           const opId = await startBulk(conn, signal).catch(() => null);
-          if (opId) return bulkPage(opId, await bulkRecords(conn, opId, BULK_WAIT_MS, signal), 0);
+          if (opId) return bulkPage(opId, await bulkProducts(conn, opId, BULK_WAIT_MS, signal), 0);
         }
       }
       // A reconciliation reads the products changed since, then the products whose variants changed since (a

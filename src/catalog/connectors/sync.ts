@@ -122,9 +122,11 @@ export async function runSync(
     };
     // The next page is fetched while this one is written: the store's time and ours overlap.
     let pending = fetchFrom(run.cursor);
+    let snapshot: Set<string> | null = null;
     for (;;) {
       const page = await pending;
       if (page.next) pending = fetchFrom(page.next);
+      if (page.snapshotIds) snapshot = new Set(page.snapshotIds);
       const summary = await importRecords(
         db,
         deps.index,
@@ -163,12 +165,15 @@ export async function runSync(
       if (!page.next) break;
     }
     if (kind === 'full') {
-      const present = await connector.listSourceIds(conn);
+      const present = snapshot ?? (await connector.listSourceIds(conn));
       const held = await db
-        .select({ sourceId: products.sourceId })
+        .select({ sourceId: products.sourceId, updatedAt: products.updatedAt })
         .from(products)
         .where(and(eq(products.merchantId, merchantId), ne(products.status, 'deleted')));
-      const gone = held.map((p) => p.sourceId).filter((id) => !present.has(id));
+      // A snapshot is as old as the run: what a webhook wrote since (a product created after it) is not gone.
+      const gone = held
+        .filter((p) => !present.has(p.sourceId) && !(snapshot && p.updatedAt >= run.startedAt))
+        .map((p) => p.sourceId);
       const removed = await deleteProducts(db, merchantId, gone);
       if (removed.length) {
         deps.metrics?.storeSyncProducts.inc(

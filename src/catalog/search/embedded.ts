@@ -118,6 +118,10 @@ export class EmbeddedSearchIndex implements SearchIndex {
     for (const doc of docs) this.index.add(doc.id, fieldTerms(doc), storedOf(doc));
   }
 
+  document(id: string): SearchDocument | undefined {
+    return this.index.payloadById(id)?.doc;
+  }
+
   async remove(ids: string[]): Promise<void> {
     for (const id of ids) this.index.remove(id);
   }

@@ -61,6 +61,12 @@ export class InvertedIndex<F extends string, P> {
     return this.payloads[slot] ?? null;
   }
 
+  /** What the caller stored with this document, if it is held. */
+  payloadById(id: string): P | null {
+    const slot = this.slotOf.get(id);
+    return slot === undefined ? null : this.payloadOf(slot);
+  }
+
   /** Every live slot, in insertion order. */
   *slots(): Generator<number> {
     for (let s = 0; s < this.ids.length; s++) if (this.ids[s] !== null) yield s;

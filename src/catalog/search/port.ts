@@ -51,6 +51,8 @@ export interface SearchIndex {
   /** Adds or replaces documents. */
   upsert(docs: SearchDocument[]): Promise<void>;
   remove(ids: string[]): Promise<void>;
+  /** The document held for this product; only engines in this process can answer without a round trip. */
+  document?(id: string): SearchDocument | undefined;
   /** Empties the index (before a rebuild). */
   clear(): Promise<void>;
   search(query: IndexQuery): Promise<IndexResult>;

@@ -559,6 +559,25 @@ describe('a large store', () => {
       const rec = await runSync(t.deps.stores.sync, merchantId, 'reconcile');
       expect(rec).toMatchObject({ fetched: 1, updated: 1 });
       expect(fake.bulkOperations).toHaveLength(1);
+
+      // The bulk file is a snapshot of the whole store: the next full sync deletes what it lacks without listing the
+      // store's ids again. A product written after the run began (a products/create webhook for one made after the
+      // snapshot; here its row is stamped ahead) is kept.
+      const gone = fake.store[1]!;
+      const late = fake.store[2]!;
+      fake.deleteProduct(gone.id);
+      fake.deleteProduct(late.id);
+      await t.db
+        .update(products)
+        .set({ updatedAt: new Date(Date.now() + 60_000) })
+        .where(and(eq(products.merchantId, merchantId), eq(products.sourceId, String(late.id))));
+      const again = fake.received.length;
+      const second = await runSync(t.deps.stores.sync, merchantId, 'full');
+      expect(second).toMatchObject({ status: 'succeeded', fetched: 138, deleted: 1 });
+      expect(operations(fake, again).map((o) => o.name)).not.toContain('AisleProductIds');
+      const rows = await held(merchantId);
+      expect(rows.get(String(gone.id))!.status).toBe('deleted');
+      expect(rows.get(String(late.id))!.status).toBe('active');
     } finally {
       t.deps.stores.connectors.shopify = saved;
     }
