@@ -8,7 +8,7 @@ import { productRecordSchema, type ProductRecord } from './import-format.js';
 import { indexWritten } from './index-sync.js';
 import { getMerchant } from './merchants.js';
 import type { SearchIndex } from './search/port.js';
-import { upsertProducts } from './upsert.js';
+import { upsertProducts, type WrittenProduct } from './upsert.js';
 
 export type RawRecord = { line: number; value: unknown } | { line: number; error: string };
 export type Rejection = { line: number; source_id?: string; reason: string };
@@ -19,8 +19,6 @@ export type ImportSummary = {
   stale: number;
   rejected: Rejection[];
 };
-
-const BATCH = 200;
 
 function parseLine(text: string, line: number): RawRecord {
   try {
@@ -89,6 +87,76 @@ function describeIssues(issues: { path: PropertyKey[]; message: string }[]): str
     .join('; ');
 }
 
+/** One record checked against the format, and against the source ids already met (`firstSeen`, id to line). */
+export function checkRecord(
+  raw: RawRecord,
+  firstSeen: Map<string, number>,
+): { record: ProductRecord } | { rejected: Rejection } {
+  if ('error' in raw) return { rejected: { line: raw.line, reason: raw.error } };
+  const parsed = productRecordSchema.safeParse(raw.value);
+  if (!parsed.success) {
+    const sourceId = (raw.value as { source_id?: unknown } | null)?.source_id;
+    return {
+      rejected: {
+        line: raw.line,
+        ...(typeof sourceId === 'string' && sourceId && { source_id: sourceId }),
+        reason: describeIssues(parsed.error.issues),
+      },
+    };
+  }
+  const seen = firstSeen.get(parsed.data.source_id);
+  if (seen !== undefined) {
+    return {
+      rejected: {
+        line: raw.line,
+        source_id: parsed.data.source_id,
+        reason: `duplicate source_id (first on line ${seen}); the first one was imported`,
+      },
+    };
+  }
+  firstSeen.set(parsed.data.source_id, raw.line);
+  return { record: parsed.data };
+}
+
+/** Records per transaction, and variants: fewer, larger writes cost Postgres less per product. */
+const BATCH = 500;
+const BATCH_VARIANTS = 5000;
+
+const batchFull = (records: number, variants: number) => records >= BATCH || variants >= BATCH_VARIANTS;
+
+export const emptySummary = (): ImportSummary => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  stale: 0,
+  rejected: [],
+});
+
+/**
+ * Upserts checked records (distinct source ids) in batches of one transaction each, counting the outcomes into
+ * `summary`. Returns the products written, for the search index.
+ */
+export async function writeRecords(
+  db: Db,
+  merchantId: string,
+  records: ProductRecord[],
+  summary: ImportSummary,
+): Promise<WrittenProduct[]> {
+  const written: WrittenProduct[] = [];
+  let from = 0;
+  while (from < records.length) {
+    let to = from;
+    let variants = 0;
+    while (to < records.length && !batchFull(to - from, variants)) variants += records[to++]!.variants.length;
+    for (const r of await upsertProducts(db, merchantId, records.slice(from, to))) {
+      summary[r.outcome]++;
+      if (r.written) written.push(r.written);
+    }
+    from = to;
+  }
+  return written;
+}
+
 /** Validates and upserts records for one merchant; indexes what changed. */
 export async function importRecords(
   db: Db,
@@ -97,51 +165,32 @@ export async function importRecords(
   records: AsyncIterable<RawRecord> | Iterable<RawRecord>,
   onProgress?: (summary: ImportSummary, processed: number) => void,
 ): Promise<ImportSummary> {
-  const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, stale: 0, rejected: [] };
+  const summary = emptySummary();
   const firstSeen = new Map<string, number>();
   let batch: ProductRecord[] = [];
+  let batchVariants = 0;
   let processed = 0;
 
   const flush = async () => {
     if (batch.length === 0) return;
-    const results = await upsertProducts(db, merchantId, batch);
-    for (const r of results) summary[r.outcome]++;
-    const written = results.flatMap((r) => (r.written ? [r.written] : []));
+    const written = await writeRecords(db, merchantId, batch, summary);
     // The merchant as it is now: a paused store's products leave search.
     if (written.length) await indexWritten(index, await getMerchant(db, merchantId), written);
     batch = [];
+    batchVariants = 0;
     onProgress?.(summary, processed);
   };
 
   for await (const raw of records) {
     processed++;
-    if ('error' in raw) {
-      summary.rejected.push({ line: raw.line, reason: raw.error });
+    const checked = checkRecord(raw, firstSeen);
+    if ('rejected' in checked) {
+      summary.rejected.push(checked.rejected);
       continue;
     }
-    const parsed = productRecordSchema.safeParse(raw.value);
-    const sourceId = (raw.value as { source_id?: unknown } | null)?.source_id;
-    const id = typeof sourceId === 'string' ? sourceId : undefined;
-    if (!parsed.success) {
-      summary.rejected.push({
-        line: raw.line,
-        ...(id && { source_id: id }),
-        reason: describeIssues(parsed.error.issues),
-      });
-      continue;
-    }
-    const seen = firstSeen.get(parsed.data.source_id);
-    if (seen !== undefined) {
-      summary.rejected.push({
-        line: raw.line,
-        source_id: parsed.data.source_id,
-        reason: `duplicate source_id (first on line ${seen}); the first one was imported`,
-      });
-      continue;
-    }
-    firstSeen.set(parsed.data.source_id, raw.line);
-    batch.push(parsed.data);
-    if (batch.length >= BATCH) await flush();
+    batch.push(checked.record);
+    batchVariants += checked.record.variants.length;
+    if (batchFull(batch.length, batchVariants)) await flush();
   }
   await flush();
   onProgress?.(summary, processed);

@@ -141,14 +141,18 @@ async function writeVariants(tx: Db, rows: VariantJson[]) {
   return new Map(stored.map((v) => [`${v.product_id}\n${v.source_id}`, v]));
 }
 
-/** Variants of these (existing) products that the source no longer lists stay as rows (orders name them) but leave the catalog. */
-async function retireVariants(tx: Db, productIds: string[], liveIds: string[]) {
+/**
+ * Variants of these (existing) products that the source no longer lists stay as rows (orders name them) but leave
+ * the catalog. Every variant listed was just written with updated_at = now() (the transaction's start), so the others
+ * are those not stamped now.
+ */
+async function retireVariants(tx: Db, productIds: string[]) {
   if (productIds.length === 0) return;
   await tx.execute(sql`
     update ${variants} set deleted_at = now(), updated_at = now()
-    where product_id in (select jsonb_array_elements_text(${json(productIds)}))
+    where product_id = any(array(select jsonb_array_elements_text(${json(productIds)})))
       and deleted_at is null
-      and id not in (select jsonb_array_elements_text(${json(liveIds)}))`);
+      and updated_at <> now()`);
 }
 
 /** The variant rows as stored: what was written, with the id and creation time of a variant that already existed. */
@@ -246,7 +250,6 @@ export async function upsertProducts(
     await retireVariants(
       tx,
       updated.map((p) => p.id),
-      [...stored.values()].map((v) => v.id),
     );
     for (const w of toWrite) {
       w.result.written = { product: w.row, variants: writtenVariants(w.variants, stored, stamp) };

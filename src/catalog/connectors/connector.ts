@@ -28,11 +28,6 @@ export type ProductPage = {
   deleted?: string[];
   /** Opaque: where the next page starts; null on the last page. */
   next: string | null;
-  /**
-   * On the last page of a read from one snapshot of the whole store (a Shopify bulk file): every product id the store
-   * had then. A full sync deletes the others from it instead of listing the store's ids again.
-   */
-  snapshotIds?: string[];
 };
 
 export type StoreEvent =
@@ -91,6 +86,12 @@ export type Connector = {
   ): Promise<ProductPage>;
   /** Every product id the store has now: a full sync deletes the others. */
   listSourceIds(conn: Connection, signal?: AbortSignal): Promise<Set<string>>;
+  /**
+   * True when a full read from the first page meets every product the store keeps throughout it (keyset pages in id
+   * order, or one snapshot such as a bulk file): the ids it met then stand in for listSourceIds. Offset pages
+   * (WooCommerce's) shift under concurrent deletes and can skip a product, so they cannot.
+   */
+  fullReadSeesAll?: boolean;
   /** These products as they are now; missing ones are left out. */
   fetchProducts(conn: Connection, sourceIds: string[], signal?: AbortSignal): Promise<ProductRecord[]>;
   verifyWebhook(conn: Connection, rawBody: Buffer, headers: IncomingHttpHeaders): WebhookCheck;

@@ -34,6 +34,11 @@ export type ShopifyConnectorOptions = {
   /** How often a bulk operation is polled (default 1 s). */
   bulkPollMs?: number;
   /**
+   * Products per page cut from a bulk file (default 500). It is in memory, so no query cost applies; the sync writes a
+   * page per transaction, and fewer, larger ones cost Postgres less per product.
+   */
+  bulkPageSize?: number;
+  /**
    * Our variant ids (what a merchant order names) to the store's product and variant ids, for createOrder; read
    * from our catalog (app.ts wires it). Without it, only items already naming Shopify ids can be ordered.
    */
@@ -465,39 +470,62 @@ export function splitName(name: string): { firstName?: string; lastName: string 
 // ---------------------------------------------------------------------------------------------------------------
 // Bulk JSONL
 
-/** Reassembles a bulk operation's JSONL (children may come after other parents) into products with variants. */
-export function assembleBulk(lines: Iterable<string>): { product: GqlProduct; variants: GqlVariant[] }[] {
-  const products = new Map<
-    string,
-    { product: GqlProduct; variants: GqlVariant[]; images: { url: string }[] }
-  >();
-  const orphans: { parent: string; node: Record<string, unknown> }[] = [];
-  for (const line of lines) {
-    if (!line.trim()) continue;
+type BulkEntry = { product: GqlProduct; variants: GqlVariant[]; images: { url: string }[] };
+
+/**
+ * Reassembles a bulk operation's JSONL into products with variants, a line at a time (as the file arrives). Children
+ * may come after other parents, so they are attached once every line is in.
+ */
+export class BulkAssembler {
+  private readonly byId = new Map<string, BulkEntry>();
+  private readonly orphans: { parent: string; node: Record<string, unknown> }[] = [];
+
+  add(line: string): void {
+    if (!line.trim()) return;
     const node = JSON.parse(line) as Record<string, unknown>;
     const parent = node.__parentId as string | undefined;
-    if (!parent) {
-      if (typeof node.id === 'string' && node.id.includes('/Product/')) {
-        products.set(node.id, { product: node as unknown as GqlProduct, variants: [], images: [] });
+    if (parent) this.orphans.push({ parent, node });
+    else if (typeof node.id === 'string' && node.id.includes('/Product/')) {
+      this.byId.set(node.id, { product: node as unknown as GqlProduct, variants: [], images: [] });
+    }
+  }
+
+  /** The products with their variants and images, once every line is in. */
+  finish(): { product: GqlProduct; variants: GqlVariant[] }[] {
+    for (const { parent, node } of this.orphans) {
+      const entry = this.byId.get(parent);
+      if (!entry) continue;
+      const id = typeof node.id === 'string' ? node.id : '';
+      if (id.includes('/ProductVariant/') || 'legacyResourceId' in node) {
+        entry.variants.push(node as unknown as GqlVariant);
+      } else if (typeof node.url === 'string') {
+        entry.images.push({ url: node.url });
       }
-      continue;
     }
-    orphans.push({ parent, node });
+    this.orphans.length = 0;
+    return [...this.byId.values()].map(({ product, variants, images }) => ({
+      product: { ...product, images: { nodes: images } },
+      variants,
+    }));
   }
-  for (const { parent, node } of orphans) {
-    const entry = products.get(parent);
-    if (!entry) continue;
-    const id = typeof node.id === 'string' ? node.id : '';
-    if (id.includes('/ProductVariant/') || 'legacyResourceId' in node) {
-      entry.variants.push(node as unknown as GqlVariant);
-    } else if (typeof node.url === 'string') {
-      entry.images.push({ url: node.url });
-    }
+}
+
+/** Reassembles a whole bulk JSONL file (see BulkAssembler). */
+export function assembleBulk(lines: Iterable<string>): { product: GqlProduct; variants: GqlVariant[] }[] {
+  const assembler = new BulkAssembler();
+  for (const line of lines) assembler.add(line);
+  return assembler.finish();
+}
+
+/** Feeds a response body to `onLine` line by line as it arrives: a large file is never one string. */
+async function forEachLine(body: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let rest = '';
+  for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) onLine(line);
   }
-  return [...products.values()].map(({ product, variants, images }) => ({
-    product: { ...product, images: { nodes: images } },
-    variants,
-  }));
+  onLine(rest);
 }
 
 /** A finished bulk operation's products, as read from its file, and the shop's currency. */
@@ -513,6 +541,7 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   const backoffMs = options.backoffMs ?? 500;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const bulkPollMs = options.bulkPollMs ?? 1000;
+  const bulkPageSize = Math.max(1, options.bulkPageSize ?? 500);
   const bulkThreshold = options.bulkThreshold ?? 5000;
 
   const buckets = new Map<string, Bucket>();
@@ -819,16 +848,17 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
       if (Date.now() + bulkPollMs > until) return null;
       await sleep(bulkPollMs, undefined, { signal });
     }
-    let lines: string[] = [];
+    const assembler = new BulkAssembler();
     if (url) {
       // No access token here: the file's URL is signed by Shopify (and is on another host).
-      const res = await doFetch(url, { signal: AbortSignal.timeout(10 * timeoutMs) }).catch((err: Error) => {
+      const failed = (err: Error) => {
         throw new StoreError(`Shopify's bulk file could not be read: ${err.message}`, true);
-      });
+      };
+      const res = await doFetch(url, { signal: AbortSignal.timeout(10 * timeoutMs) }).catch(failed);
       if (!res.ok) throw new StoreError(`Shopify's bulk file answered ${res.status}`, res.status >= 500);
-      lines = (await res.text()).split('\n');
+      if (res.body) await forEachLine(res.body, (line) => assembler.add(line)).catch(failed);
     }
-    const result = { products: assembleBulk(lines), currency: await shopCurrency(conn, signal) };
+    const result = { products: assembler.finish(), currency: await shopCurrency(conn, signal) };
     bulkResults.clear();
     bulkResults.set(opId, result);
     return result;
@@ -850,14 +880,12 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   /** A page of the bulk file's products, mapped to records only now: the mapping's CPU overlaps the last page's writes. */
   function bulkPage(opId: string, bulk: BulkProducts | null, offset: number): ProductPage {
     if (!bulk) return { records: [], next: `bulk:${offset}:${opId}` };
-    const end = offset + pageSize;
-    const last = end >= bulk.products.length;
+    const end = offset + bulkPageSize;
     return {
       records: bulk.products
         .slice(offset, end)
         .map(({ product, variants }) => productFromGraphql(product, variants, bulk.currency)),
-      next: last ? null : `bulk:${end}:${opId}`,
-      ...(last && { snapshotIds: bulk.products.map(({ product }) => String(product.legacyResourceId)) }),
+      next: end < bulk.products.length ? `bulk:${end}:${opId}` : null,
     };
   }
 
@@ -968,6 +996,9 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
         next: more ?? (since ? VARIANTS_PHASE : null),
       };
     },
+
+    // Full reads page by id with a cursor (or cut one bulk file): nothing is skipped.
+    fullReadSeesAll: true,
 
     async listSourceIds(conn, signal) {
       const ids = new Set<string>();

@@ -7,12 +7,15 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/client.js';
 import type { Metrics } from '../../metrics.js';
 import { AppError } from '../../errors.js';
-import { importRecords } from '../import-file.js';
-import { syncProducts } from '../index-sync.js';
+import { checkRecord, emptySummary, writeRecords, type ImportSummary } from '../import-file.js';
+import type { ProductRecord } from '../import-format.js';
+import { indexWritten, syncProducts } from '../index-sync.js';
+import { getMerchant } from '../merchants.js';
 import { products } from '../schema.js';
 import type { SearchIndex } from '../search/port.js';
 import { deleteProducts } from '../upsert.js';
 import { connectorFor, getConnection, type Connectors } from './connections.js';
+import type { ProductPage } from './connector.js';
 import { merchantConnections, syncRuns, type SyncRunRow } from './schema.js';
 import type { Sealer } from './secrets.js';
 
@@ -93,6 +96,12 @@ async function claimRun(db: Db, merchantId: string, kind: SyncRunRow['kind'], si
   return { run: run!, resumed: false };
 }
 
+/** A promise awaited later, perhaps after another failed first: its rejection must not count as unhandled meanwhile. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 export async function runSync(
   deps: SyncDeps,
   merchantId: string,
@@ -115,26 +124,28 @@ export async function runSync(
   deps.logger.info({ merchant: merchantId, run: run.id, kind, resumed }, 'store sync started');
 
   try {
-    const fetchFrom = (cursor: string | null) => {
-      const p = connector.fetchPage(conn, { cursor, since: run.since });
-      p.catch(() => {}); // a prefetch the run never awaits (it failed first) must not go unhandled
-      return p;
-    };
-    // The next page is fetched while this one is written: the store's time and ours overlap.
+    const fetchFrom = (cursor: string | null) =>
+      quiet(connector.fetchPage(conn, { cursor, since: run.since }));
+    // Pages are written one at a time, in order, each with its cursor. The next page is fetched and checked while this
+    // one is written, and the index takes a page's products while the next one is written: the store's time, our CPU
+    // and Postgres's overlap.
     let pending = fetchFrom(run.cursor);
-    let snapshot: Set<string> | null = null;
-    for (;;) {
-      const page = await pending;
-      if (page.next) pending = fetchFrom(page.next);
-      if (page.snapshotIds) snapshot = new Set(page.snapshotIds);
-      const summary = await importRecords(
-        db,
-        deps.index,
-        merchantId,
-        page.records.map((value, i) => ({ line: run.fetched + i + 1, value })),
-      );
+    let writing: Promise<void> = Promise.resolve();
+    let indexing: Promise<void> = Promise.resolve();
+    const index = (work: () => Promise<void>) => (indexing = quiet(indexing.then(work)));
+    // A full read from the first page, where the connector's pages miss nothing, lists the store as it goes.
+    const seen =
+      kind === 'full' && run.cursor === null && connector.fullReadSeesAll ? new Set<string>() : null;
+    let lines = run.fetched;
+
+    const writePage = async (page: ProductPage, records: ProductRecord[], summary: ImportSummary) => {
+      const written = await writeRecords(db, merchantId, records, summary);
+      if (written.length) {
+        const merchant = await getMerchant(db, merchantId);
+        index(() => indexWritten(deps.index, merchant, written));
+      }
       const removed = page.deleted?.length ? await deleteProducts(db, merchantId, page.deleted) : [];
-      if (removed.length) await syncProducts(db, deps.index, removed);
+      if (removed.length) index(() => syncProducts(db, deps.index, removed));
       const [next] = await db
         .update(syncRuns)
         .set({
@@ -162,17 +173,37 @@ export async function runSync(
       }))
         if (n) deps.metrics?.storeSyncProducts.inc({ platform: conn.platform, kind, result }, n);
       onProgress?.(run);
+    };
+
+    for (;;) {
+      const page = await pending;
+      if (page.next) pending = fetchFrom(page.next);
+      if (seen) for (const r of page.records) seen.add(r.source_id);
+      const summary = emptySummary();
+      const records: ProductRecord[] = [];
+      const firstSeen = new Map<string, number>();
+      for (const [i, value] of page.records.entries()) {
+        const checked = checkRecord({ line: lines + i + 1, value }, firstSeen);
+        if ('rejected' in checked) summary.rejected.push(checked.rejected);
+        else records.push(checked.record);
+      }
+      lines += page.records.length;
+      await writing;
+      writing = quiet(writePage(page, records, summary));
       if (!page.next) break;
     }
+    await writing;
+    await indexing;
     if (kind === 'full') {
-      const present = snapshot ?? (await connector.listSourceIds(conn));
+      const present = seen ?? (await connector.listSourceIds(conn));
       const held = await db
         .select({ sourceId: products.sourceId, updatedAt: products.updatedAt })
         .from(products)
         .where(and(eq(products.merchantId, merchantId), ne(products.status, 'deleted')));
-      // A snapshot is as old as the run: what a webhook wrote since (a product created after it) is not gone.
+      // What the read met is as old as the run: a product a webhook wrote since (created after its page, or after the
+      // bulk file) is not gone.
       const gone = held
-        .filter((p) => !present.has(p.sourceId) && !(snapshot && p.updatedAt >= run.startedAt))
+        .filter((p) => !present.has(p.sourceId) && !(seen && p.updatedAt >= run.startedAt))
         .map((p) => p.sourceId);
       const removed = await deleteProducts(db, merchantId, gone);
       if (removed.length) {

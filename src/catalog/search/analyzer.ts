@@ -68,15 +68,21 @@ export function stem(word: string): string {
   return s;
 }
 
+// The phrases in one pass. Each pattern and each replacement begins and ends with a word character, and no
+// replacement forms another pattern, so this equals applying them one after another.
+const ANY_PHRASE = new RegExp(PHRASES.map(([p]) => `(${p.source})`).join('|'), 'g');
+const phraseOf = (_: string, ...groups: unknown[]) =>
+  PHRASES[groups.findIndex((g, i) => i < PHRASES.length && g !== undefined)]![1];
+const NON_ASCII = /[\u0080-\uffff]/;
+
 export function normalizeText(text: string): string {
-  let t = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+  // NFKD leaves ASCII as it is: only other text needs decomposing and its accents stripping.
+  const plain = NON_ASCII.test(text) ? text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '') : text;
+  return plain
     .toLowerCase()
     .replace(/[’']s\b/g, '') // "men's" -> "men"
-    .replace(/[’']/g, '');
-  for (const [pattern, replacement] of PHRASES) t = t.replace(pattern, replacement);
-  return t;
+    .replace(/[’']/g, '')
+    .replace(ANY_PHRASE, phraseOf);
 }
 
 /** Splits normalised text into words: letters and digits, keeping decimals such as "10.5" together. */

@@ -1,7 +1,8 @@
 // The embedded search engine (default): an in-process inverted index with BM25F over weighted fields, our analyzer
 // (stemming, compound words), synonyms, typo and prefix matching as a fallback, and variant-level filters.
 // Chosen by measurement over MiniSearch, Orama and Postgres full-text search: see bench/search.
-import { analyze, normalizeText, processWord, splitWords, synonymsOf } from './analyzer.js';
+import { setImmediate } from 'node:timers/promises';
+import { analyze, synonymsOf } from './analyzer.js';
 import {
   categoryKeys,
   hasVariantFilters,
@@ -33,7 +34,7 @@ const PREFIX_WEIGHT = 0.3;
 /** Fewer results than this when every word must match exactly, and typos, prefixes and partial matches come in. */
 const MIN_RESULTS = 10;
 
-const terms = (text: string) => splitWords(normalizeText(text)).flatMap((w) => processWord(w) ?? []);
+const terms = analyze;
 
 function fieldTerms(doc: SearchDocument): Record<Field, string[]> {
   return {
@@ -110,12 +111,20 @@ export function storedMatcher(f: SearchFilters): (s: Stored) => { price: number;
   };
 }
 
+/** Documents indexed between two turns of the event loop (about 10 ms of work). */
+const UPSERT_SLICE = 100;
+
 export class EmbeddedSearchIndex implements SearchIndex {
   readonly engine = 'embedded' as const;
   private readonly index = new InvertedIndex<Field, Stored>(FIELDS);
 
   async upsert(docs: SearchDocument[]): Promise<void> {
-    for (const doc of docs) this.index.add(doc.id, fieldTerms(doc), storedOf(doc));
+    for (let i = 0; i < docs.length; i += UPSERT_SLICE) {
+      // A large batch is CPU-bound work: let waiting I/O (a sync's next write, requests) in between slices.
+      if (i > 0) await setImmediate();
+      for (const doc of docs.slice(i, i + UPSERT_SLICE))
+        this.index.add(doc.id, fieldTerms(doc), storedOf(doc));
+    }
   }
 
   document(id: string): SearchDocument | undefined {

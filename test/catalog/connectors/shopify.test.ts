@@ -305,14 +305,14 @@ describe('catalog sync', () => {
     );
 
     // Pages of products by id (the page size shrunk once to fit the cost limit), the wide product's variants
-    // paged with a follow-up query, then one cheap pass over the ids.
+    // paged with a follow-up query. Read by id from the first page on, they list the store: no pass over the ids.
     const ops = operations(fake, from);
     const pages = ops.filter((o) => o.name === 'AisleProducts' && o.status === 200);
     expect(pages.length).toBeGreaterThanOrEqual(2);
     expect(pages.every((p) => p.variables.sortKey === 'ID' && p.variables.query === null)).toBe(true);
     expect(pages.every((p) => (p.variables.first as number) <= 100)).toBe(true);
     expect(ops.filter((o) => o.name === 'AisleMoreVariants')).toHaveLength(1);
-    expect(ops.filter((o) => o.name === 'AisleProductIds')).toHaveLength(2);
+    expect(ops.filter((o) => o.name === 'AisleProductIds')).toHaveLength(0);
     expect(fake.stats.throttled).toBe(0);
 
     const found = await t.deps.catalog.search({ query: 'Sock Drawer Sampler' });
@@ -521,6 +521,8 @@ describe('a sync whose process died', () => {
       const pages = operations(fake, from).filter((o) => o.name === 'AisleProducts');
       expect(pages[0]!.variables.after).toBe(dead!.cursor);
       expect(pages).toHaveLength(Math.ceil((260 - dead!.fetched) / 60));
+      // This process did not read the first pages: it lists the store's ids before deleting anything.
+      expect(operations(fake, from).filter((o) => o.name === 'AisleProductIds').length).toBeGreaterThan(0);
       const db = await expectMirrors(fake, merchantId);
       expect(db.size).toBe(260);
       const rows = await t.db
@@ -539,7 +541,7 @@ describe('a large store', () => {
   it('is read with one bulk operation (polled, JSONL reassembled) and paged from it', async () => {
     const fake = await startFake({ products: 140, seed: 5, bulkRunningPolls: 2 });
     const saved = t.deps.stores.connectors.shopify;
-    t.deps.stores.connectors.shopify = connector({ bulkThreshold: 100, bulkPollMs: 10, pageSize: 50 });
+    t.deps.stores.connectors.shopify = connector({ bulkThreshold: 100, bulkPollMs: 10, bulkPageSize: 50 });
     try {
       const { merchantId } = await connect(fake, 'Bulk Barn');
       const from = fake.received.length;
