@@ -470,51 +470,68 @@ export function splitName(name: string): { firstName?: string; lastName: string 
 // ---------------------------------------------------------------------------------------------------------------
 // Bulk JSONL
 
-type BulkEntry = { product: GqlProduct; variants: GqlVariant[]; images: { url: string }[] };
+/** A child line's parent, read without parsing the line: Shopify writes `__parentId` last. */
+const PARENT_AT_END = /,"__parentId":"([^"\\]+)"\}\s*$/;
+
+/** A product line with its children's lines (variants and images), parsed only when its page is mapped. */
+export type BulkProduct = { product: GqlProduct; children: (string | Record<string, unknown>)[] };
 
 /**
- * Reassembles a bulk operation's JSONL into products with variants, a line at a time (as the file arrives). Children
- * may come after other parents, so they are attached once every line is in.
+ * Reassembles a bulk operation's JSONL into products with their children's lines, a line at a time (as the file
+ * arrives). Children may come after other parents, so they are attached once every line is in. Children stay
+ * unparsed strings until their page is mapped: a large store's file then costs little heap meanwhile.
  */
 export class BulkAssembler {
-  private readonly byId = new Map<string, BulkEntry>();
-  private readonly orphans: { parent: string; node: Record<string, unknown> }[] = [];
+  private readonly byId = new Map<string, BulkProduct>();
+  private readonly children = new Map<string, (string | Record<string, unknown>)[]>();
 
   add(line: string): void {
     if (!line.trim()) return;
+    const parentAtEnd = PARENT_AT_END.exec(line)?.[1];
+    if (parentAtEnd) return this.attach(parentAtEnd, line);
     const node = JSON.parse(line) as Record<string, unknown>;
-    const parent = node.__parentId as string | undefined;
-    if (parent) this.orphans.push({ parent, node });
-    else if (typeof node.id === 'string' && node.id.includes('/Product/')) {
-      this.byId.set(node.id, { product: node as unknown as GqlProduct, variants: [], images: [] });
+    if (typeof node.__parentId === 'string') return this.attach(node.__parentId, node);
+    if (typeof node.id === 'string' && node.id.includes('/Product/')) {
+      this.byId.set(node.id, { product: node as unknown as GqlProduct, children: [] });
     }
   }
 
-  /** The products with their variants and images, once every line is in. */
-  finish(): { product: GqlProduct; variants: GqlVariant[] }[] {
-    for (const { parent, node } of this.orphans) {
-      const entry = this.byId.get(parent);
-      if (!entry) continue;
-      const id = typeof node.id === 'string' ? node.id : '';
-      if (id.includes('/ProductVariant/') || 'legacyResourceId' in node) {
-        entry.variants.push(node as unknown as GqlVariant);
-      } else if (typeof node.url === 'string') {
-        entry.images.push({ url: node.url });
-      }
-    }
-    this.orphans.length = 0;
-    return [...this.byId.values()].map(({ product, variants, images }) => ({
-      product: { ...product, images: { nodes: images } },
-      variants,
-    }));
+  private attach(parent: string, child: string | Record<string, unknown>) {
+    const list = this.children.get(parent);
+    if (list) list.push(child);
+    else this.children.set(parent, [child]);
   }
+
+  /** The products, each with its children, once every line is in. */
+  finish(): BulkProduct[] {
+    for (const [parent, list] of this.children) this.byId.get(parent)?.children.push(...list);
+    this.children.clear();
+    return [...this.byId.values()];
+  }
+}
+
+/** A bulk product's variants and images, its children parsed. */
+export function expandBulk({ product, children }: BulkProduct): {
+  product: GqlProduct;
+  variants: GqlVariant[];
+} {
+  const variants: GqlVariant[] = [];
+  const images: { url: string }[] = [];
+  for (const child of children) {
+    const node = typeof child === 'string' ? (JSON.parse(child) as Record<string, unknown>) : child;
+    const id = typeof node.id === 'string' ? node.id : '';
+    if (id.includes('/ProductVariant/') || 'legacyResourceId' in node)
+      variants.push(node as unknown as GqlVariant);
+    else if (typeof node.url === 'string') images.push({ url: node.url });
+  }
+  return { product: { ...product, images: { nodes: images } }, variants };
 }
 
 /** Reassembles a whole bulk JSONL file (see BulkAssembler). */
 export function assembleBulk(lines: Iterable<string>): { product: GqlProduct; variants: GqlVariant[] }[] {
   const assembler = new BulkAssembler();
   for (const line of lines) assembler.add(line);
-  return assembler.finish();
+  return assembler.finish().map(expandBulk);
 }
 
 /** Feeds a response body to `onLine` line by line as it arrives: a large file is never one string. */
@@ -529,7 +546,7 @@ async function forEachLine(body: ReadableStream<Uint8Array>, onLine: (line: stri
 }
 
 /** A finished bulk operation's products, as read from its file, and the shop's currency. */
-type BulkProducts = { products: ReturnType<typeof assembleBulk>; currency: string };
+type BulkProducts = { products: BulkProduct[]; currency: string };
 
 // ---------------------------------------------------------------------------------------------------------------
 // The connector
@@ -882,9 +899,10 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
     if (!bulk) return { records: [], next: `bulk:${offset}:${opId}` };
     const end = offset + bulkPageSize;
     return {
-      records: bulk.products
-        .slice(offset, end)
-        .map(({ product, variants }) => productFromGraphql(product, variants, bulk.currency)),
+      records: bulk.products.slice(offset, end).map((p) => {
+        const { product, variants } = expandBulk(p);
+        return productFromGraphql(product, variants, bulk.currency);
+      }),
       next: end < bulk.products.length ? `bulk:${end}:${opId}` : null,
     };
   }

@@ -221,12 +221,17 @@ describe('mapping helpers', () => {
       '{"url":"https://cdn.example/b.jpg","__parentId":"gid://shopify/Product/2"}',
       '{"id":"gid://shopify/ProductVariant/21","legacyResourceId":"21","__parentId":"gid://shopify/Product/2"}',
       '{"id":"gid://shopify/ProductVariant/12","legacyResourceId":"12","__parentId":"gid://shopify/Product/1"}',
+      // `__parentId` not last, and a value that only looks like it: both still read right.
+      '{"__parentId":"gid://shopify/Product/1","id":"gid://shopify/ProductVariant/13","legacyResourceId":"13"}',
+      '{"id":"gid://shopify/Product/3","legacyResourceId":"3","title":"x\\",\\"__parentId\\":\\"gid://shopify/Product/1\\"}"}',
     ];
     const out = assembleBulk(lines);
     expect(out.map((p) => [p.product.legacyResourceId, p.variants.map((v) => v.legacyResourceId)])).toEqual([
-      ['1', ['11', '12']],
+      ['1', ['11', '12', '13']],
       ['2', ['21']],
+      ['3', []],
     ]);
+    expect(out[2]!.product.title).toBe('x","__parentId":"gid://shopify/Product/1"}');
     expect(out[1]!.product.images?.nodes).toEqual([{ url: 'https://cdn.example/b.jpg' }]);
   });
 });
