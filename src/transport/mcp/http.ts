@@ -1,7 +1,11 @@
 // MCP over Streamable HTTP at /mcp: stateful sessions (elicitation needs them), each bound to the company whose
 // credentials opened it, answered by its own McpServer. Host and Origin are checked against DNS rebinding.
 import { createHash, randomUUID } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,7 +21,7 @@ import { SessionEventStore } from './event-store.js';
 import { buildMcpServer } from './server.js';
 
 type Session = {
-  transport: StreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
   companyId: string;
   /** Digest of the credentials last verified for this session, and when. */
@@ -55,6 +59,53 @@ function hostAllowed(value: string | undefined, allowed: string[]): boolean {
   return (
     allowed.includes(host) || allowed.includes(`[${host}]`) || allowed.includes(host.replace(/^\[|\]$/g, ''))
   );
+}
+
+/** The request as the SDK's web-standard transport takes it; the body is passed already parsed. */
+function webRequest(request: FastifyRequest): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      headers.append(name, v);
+  }
+  return new Request(`http://${request.headers.host ?? 'localhost'}${request.url}`, {
+    method: request.method,
+    headers,
+  });
+}
+
+/**
+ * Sends the transport's web Response on the raw socket: headers at once (a client of the SSE stream waits for them),
+ * then each event as it is written. The SDK's Node wrapper (via @hono/node-server) waits a timer tick when a stream's
+ * first chunk is ready but the second is not, which is every tool call once the priming event of resumable streams
+ * goes first: about 1 ms added to each call.
+ */
+async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (!response.body) return void res.end();
+  res.flushHeaders();
+  // A client that goes away ends the pipeline, which cancels the stream: the transport then forgets it.
+  await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res).catch(() => {});
+}
+
+/** Hands the request to the session's transport and streams its answer. */
+async function serve(
+  transport: WebStandardStreamableHTTPServerTransport,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  reply.hijack();
+  let response: Response;
+  try {
+    response = await transport.handleRequest(webRequest(request), { parsedBody: request.body });
+  } catch (err) {
+    request.log.error({ err }, 'mcp request failed');
+    response = Response.json(
+      { jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null },
+      { status: 500 },
+    );
+  }
+  await sendResponse(reply.raw, response);
 }
 
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
@@ -128,9 +179,7 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
         return jsonRpcError(reply, 404, -32001, 'Session not found');
       }
       session.lastSeen = now;
-      reply.hijack();
-      await session.transport.handleRequest(request.raw, reply.raw, request.body);
-      return;
+      return serve(session.transport, request, reply);
     }
     const company = await companyOf(request, deps);
     if (request.method !== 'POST' || !isInitializeRequest(request.body)) {
@@ -147,7 +196,7 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
     const server = buildMcpServer(deps, { company, user }, (err) =>
       request.log.error({ err }, 'mcp tool failed'),
     );
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: new SessionEventStore(),
       onsessioninitialized: (id) => {
@@ -167,8 +216,7 @@ export async function registerMcpHttp(app: FastifyInstance, deps: Deps): Promise
       void server.close();
     };
     await server.connect(transport);
-    reply.hijack();
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    return serve(transport, request, reply);
   };
 
   app.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp', schema: { hide: true }, handler });
