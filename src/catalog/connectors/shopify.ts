@@ -596,13 +596,15 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   }
 
   /** `name` null: the cost is not this query's usual one (it was refused for its cost, and will be cut down). */
-  function remember(key: string, name: string | null, cost: Cost | undefined, sentAt: number) {
+  function remember(key: string, name: string | null, cost: Cost | undefined) {
     if (!cost) return;
     if (name && typeof cost.requestedQueryCost === 'number') costs.set(name, cost.requestedQueryCost);
     const t = cost.throttleStatus;
     if (t && typeof t.currentlyAvailable === 'number' && typeof t.restoreRate === 'number') {
-      // The bucket was read when the store answered; taking our send time errs on the side of waiting.
-      buckets.set(key, { ...t, at: sentAt });
+      // The store read the bucket while it handled the request, before we read its answer: dating it now (later)
+      // makes pace() count less refill than there was, so it errs on the side of waiting. Dating it at our send time
+      // counted the request's way in as refill, and the next request, travelling faster, came back THROTTLED.
+      buckets.set(key, { ...t, at: Date.now() });
     }
   }
 
@@ -628,7 +630,6 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
     for (;;) {
       signal?.throwIfAborted();
       await pace(key, costs.get(name) ?? 10, signal);
-      const sentAt = Date.now();
       let res: Response;
       let text: string;
       try {
@@ -707,7 +708,7 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
         (isThrottled &&
           !!cost?.throttleStatus &&
           (cost.requestedQueryCost ?? 0) > cost.throttleStatus.maximumAvailable);
-      remember(key, oversize ? null : name, cost, sentAt);
+      remember(key, oversize ? null : name, cost);
       if (isThrottled) {
         lastError = new StoreError(`Shopify (${conn.baseUrl}) kept throttling us`, true, 429);
         if (++throttled > MAX_THROTTLED_WAITS) throw lastError;

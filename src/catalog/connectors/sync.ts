@@ -123,6 +123,9 @@ export async function runSync(
   onStart?.(run);
   deps.logger.info({ merchant: merchantId, run: run.id, kind, resumed }, 'store sync started');
 
+  let writing: Promise<void> = Promise.resolve();
+  let indexing: Promise<void> = Promise.resolve();
+  const index = (work: () => Promise<void>) => (indexing = quiet(indexing.then(work)));
   try {
     const fetchFrom = (cursor: string | null) =>
       quiet(connector.fetchPage(conn, { cursor, since: run.since }));
@@ -130,9 +133,6 @@ export async function runSync(
     // one is written, and the index takes a page's products while the next one is written: the store's time, our CPU
     // and Postgres's overlap.
     let pending = fetchFrom(run.cursor);
-    let writing: Promise<void> = Promise.resolve();
-    let indexing: Promise<void> = Promise.resolve();
-    const index = (work: () => Promise<void>) => (indexing = quiet(indexing.then(work)));
     // A full read from the first page, where the connector's pages miss nothing, lists the store as it goes.
     const seen =
       kind === 'full' && run.cursor === null && connector.fullReadSeesAll ? new Set<string>() : null;
@@ -246,6 +246,9 @@ export async function runSync(
     );
     return run;
   } catch (err) {
+    // A page still being written or indexed when another step failed finishes first: nothing touches the run after
+    // it is marked failed (a late heartbeat would make it look alive).
+    await Promise.allSettled([writing, indexing]);
     await db
       .update(syncRuns)
       .set({
