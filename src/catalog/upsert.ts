@@ -119,18 +119,30 @@ async function updateProducts(tx: Db, rows: ProductRow[]) {
 
 type StoredVariant = { id: string; product_id: string; source_id: string; created_at: Date | string };
 
+const VARIANT_COLUMNS =
+  sql.raw(`id, product_id, source_id, sku, title, options, price, compare_at_price, currency,
+  available_qty, image_url, position, deleted_at, created_at, updated_at`);
+const VARIANT_VALUES = sql.raw(`r.id, r.product_id, r.source_id, r.sku, r.title, r.options, r.price,
+  r.compare_at_price, r.currency, r.available_qty, r.image_url, r.position, null, now(), now()`);
+
+/** New products' variants: plain inserts, their ids already ours. */
+async function insertVariants(tx: Db, rows: VariantJson[]) {
+  if (rows.length === 0) return;
+  await tx.execute(sql`
+    insert into ${variants} (${VARIANT_COLUMNS})
+    select ${VARIANT_VALUES} from jsonb_to_recordset(${json(rows)}) as ${VARIANT_FIELDS}`);
+}
+
 /**
- * Writes the products' variants: new ones inserted, known ones (by product and source id) overwritten and revived.
+ * Existing products' variants: new ones inserted, known ones (by product and source id) overwritten and revived.
  * Returns the stored id and creation time of each, keyed by product and source id.
  */
-async function writeVariants(tx: Db, rows: VariantJson[]) {
+async function upsertVariants(tx: Db, rows: VariantJson[]) {
+  if (rows.length === 0) return new Map<string, StoredVariant>();
   const stored = rowsOf<StoredVariant>(
     await tx.execute(sql`
-      insert into ${variants} (id, product_id, source_id, sku, title, options, price, compare_at_price, currency,
-        available_qty, image_url, position, deleted_at, created_at, updated_at)
-      select r.id, r.product_id, r.source_id, r.sku, r.title, r.options, r.price, r.compare_at_price, r.currency,
-        r.available_qty, r.image_url, r.position, null, now(), now()
-      from jsonb_to_recordset(${json(rows)}) as ${VARIANT_FIELDS}
+      insert into ${variants} (${VARIANT_COLUMNS})
+      select ${VARIANT_VALUES} from jsonb_to_recordset(${json(rows)}) as ${VARIANT_FIELDS}
       on conflict (product_id, source_id) do update set
         sku = excluded.sku, title = excluded.title, options = excluded.options, price = excluded.price,
         compare_at_price = excluded.compare_at_price, currency = excluded.currency,
@@ -158,7 +170,7 @@ async function retireVariants(tx: Db, productIds: string[]) {
 /** The variant rows as stored: what was written, with the id and creation time of a variant that already existed. */
 function writtenVariants(rows: VariantJson[], stored: Map<string, StoredVariant>, now: Date): VariantRow[] {
   return rows.map((j) => {
-    const row = stored.get(`${j.product_id}\n${j.source_id}`)!;
+    const row = stored.get(`${j.product_id}\n${j.source_id}`) ?? { id: j.id, created_at: now };
     return {
       id: row.id,
       productId: j.product_id,
@@ -215,7 +227,7 @@ export async function upsertProducts(
     const results: UpsertResult[] = [];
     const created: ProductRow[] = [];
     const updated: ProductRow[] = [];
-    const toWrite: { result: UpsertResult; row: ProductRow; variants: VariantJson[] }[] = [];
+    const toWrite: { result: UpsertResult; row: ProductRow; variants: VariantJson[]; isNew: boolean }[] = [];
     for (const record of records) {
       const current = bySource.get(record.source_id);
       const id = current?.id ?? newId('prod');
@@ -237,15 +249,20 @@ export async function upsertProducts(
         outcome: current ? 'updated' : 'created',
       };
       (current ? updated : created).push(row);
-      toWrite.push({ result, row, variants: record.variants.map((v, i) => variantJson(id, v, i)) });
+      const variants = record.variants.map((v, i) => variantJson(id, v, i));
+      toWrite.push({ result, row, variants, isNew: !current });
       results.push(result);
     }
     if (toWrite.length === 0) return results;
     if (created.length) await insertProducts(tx, created);
     if (updated.length) await updateProducts(tx, updated);
-    const stored = await writeVariants(
+    await insertVariants(
       tx,
-      toWrite.flatMap((w) => w.variants),
+      toWrite.flatMap((w) => (w.isNew ? w.variants : [])),
+    );
+    const stored = await upsertVariants(
+      tx,
+      toWrite.flatMap((w) => (w.isNew ? [] : w.variants)),
     );
     await retireVariants(
       tx,
