@@ -33,6 +33,9 @@ EXPOSE 8080 9090
 # `aisle worker` containers check http://127.0.0.1:9090/health instead (docker-compose.yml overrides this).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+# A 64 MB young generation (Node's default is 16): a store sync allocates short-lived objects fast, and fewer,
+# cheaper collections made it 5-8% faster (bench/sync/README.md), for about 70 MB more memory at the peak.
+ENV NODE_OPTIONS="--max-semi-space-size=64"
 # SIGTERM stops it gracefully: give it 40 s (docker stop -t 40, or stop_grace_period in compose).
 STOPSIGNAL SIGTERM
 CMD ["node", "bin/aisle.js", "serve"]

@@ -8,6 +8,7 @@
 // path with a smaller store. Prints one JSON document; progress goes to stderr.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
@@ -94,10 +95,19 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const mb = (bytes: number) => r1(bytes / MB);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+function serverNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start.split(/\s+/).filter((arg) => /^--max-semi-space-size=\d+$/.test(arg));
+}
+
 function forkRole(role: 'store' | 'sync', env: Record<string, string>) {
   const proc: ChildProcess = fork(fileURLToPath(import.meta.url), ['--role', role], {
     execArgv: [
       '--expose-gc',
+      // The V8 flags `npm start` gives the server (package.json), so the sync runs as it does there.
+      ...(role === 'sync' ? serverNodeFlags() : []),
       '--import',
       'tsx',
       // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each scenario's sync process, for Chrome DevTools.
@@ -872,10 +882,12 @@ async function main() {
         total_s: r1((performance.now() - t0) / 1000),
         method:
           'The fake Shopify Admin GraphQL API (test/fakes/shopify.ts, generated realistic catalog) runs in a child ' +
-          'process; each scenario runs in a fresh child process on a fresh database, with deps from createDeps ' +
+          'process; each scenario runs in a fresh child process (with the V8 flags of `npm start`: ' +
+          `${serverNodeFlags().join(' ') || 'none'}) on a fresh database, with deps from createDeps ` +
           '(embedded search index, index refresher on Postgres, as `aisle serve`) and createShopifyConnector passed ' +
           'as connectors.shopify. runSync(full) after connectStore, then runSync(full) again with nothing changed. ' +
-          'Store time = each fetch from send to the end of its body, timed in the sync process; our side = wall - ' +
+          'Store time = each fetch from send to the end of its body (the bulk file: to its headers, as it is parsed ' +
+          'while it streams), timed in the sync process; our side = wall - ' +
           'store time - the connector sleeps (pacing, bulk polls). Transactions and index writes are timed by ' +
           'wrapping deps.db.transaction and the index (inside runSync only, via AsyncLocalStorage). Memory sampled ' +
           'every 100 ms and after gc().',
