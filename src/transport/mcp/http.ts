@@ -68,7 +68,8 @@ function webRequest(request: FastifyRequest): Request {
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
       headers.append(name, v);
   }
-  return new Request(`http://${request.headers.host ?? 'localhost'}${request.url}`, {
+  // Host and Origin were checked already; the URL's host is not used past here (and a bad Host cannot fail it).
+  return new Request(new URL(request.url, 'http://localhost'), {
     method: request.method,
     headers,
   });
