@@ -567,7 +567,7 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   /** What each named query cost last time, to know whether the bucket holds enough for it. */
   const costs = new Map<string, number>();
   const currencies = new Map<string, string>();
-  /** Bulk results of the last run, by operation id: pages are cut from it without reading the file again. */
+  /** The running bulk read, by operation id: pages are cut from it without reading the file again. */
   const bulkResults = new Map<string, BulkProducts>();
 
   const creds = (conn: Connection) => conn.credentials as ShopifyCredentials;
@@ -899,12 +899,15 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   function bulkPage(opId: string, bulk: BulkProducts | null, offset: number): ProductPage {
     if (!bulk) return { records: [], next: `bulk:${offset}:${opId}` };
     const end = offset + bulkPageSize;
+    const last = end >= bulk.products.length;
+    // The last page is out: the file's products need not stay in memory (a run resumed later reads the file again).
+    if (last) bulkResults.delete(opId);
     return {
       records: bulk.products.slice(offset, end).map((p) => {
         const { product, variants } = expandBulk(p);
         return productFromGraphql(product, variants, bulk.currency);
       }),
-      next: end < bulk.products.length ? `bulk:${end}:${opId}` : null,
+      next: last ? null : `bulk:${end}:${opId}`,
     };
   }
 
