@@ -138,7 +138,16 @@ export async function runSync(
       kind === 'full' && run.cursor === null && connector.fullReadSeesAll ? new Set<string>() : null;
     let lines = run.fetched;
 
-    const writePage = async (page: ProductPage, records: ProductRecord[], summary: ImportSummary) => {
+    // A full read that meets each product once (the connector says so) has disjoint pages: two may be written at once,
+    // each in its own transaction, so our CPU and Postgres's overlap further. Each page's run update still waits for
+    // the page before it: the cursor only ever advances past pages that are in.
+    const twoAtOnce = kind === 'full' && connector.fullReadSeesAll === true;
+    const writePage = async (
+      page: ProductPage,
+      records: ProductRecord[],
+      summary: ImportSummary,
+      before: Promise<void>,
+    ) => {
       const written = await writeRecords(db, merchantId, records, summary);
       if (written.length) {
         const merchant = await getMerchant(db, merchantId);
@@ -146,6 +155,7 @@ export async function runSync(
       }
       const removed = page.deleted?.length ? await deleteProducts(db, merchantId, page.deleted) : [];
       if (removed.length) index(() => syncProducts(db, deps.index, removed));
+      await before;
       const [next] = await db
         .update(syncRuns)
         .set({
@@ -188,8 +198,10 @@ export async function runSync(
         else records.push(checked.record);
       }
       lines += page.records.length;
-      await writing;
-      writing = quiet(writePage(page, records, summary));
+      const before = writing;
+      if (!twoAtOnce) await before;
+      writing = quiet(writePage(page, records, summary, before));
+      if (twoAtOnce) await before;
       if (!page.next) break;
     }
     await writing;
